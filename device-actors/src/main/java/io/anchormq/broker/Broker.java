@@ -1,0 +1,119 @@
+package io.anchormq.broker;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.anchormq.broker.auth.AccessPolicy;
+import io.anchormq.broker.message.Message;
+import io.anchormq.broker.auth.DenyRules;
+import io.anchormq.broker.events.BrokerEvent;
+import io.anchormq.broker.events.BrokerEvents;
+import io.anchormq.broker.presence.PresenceTracker;
+import io.anchormq.broker.retained.RetainedStore;
+import io.anchormq.broker.routing.TopicRouter;
+import io.anchormq.broker.session.Sessions;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+
+/**
+ * The MQTT broker core, wired together: topic router, retained store, session actors, the event stream and its
+ * first consumer, the presence tracker. Listeners call {@link #initChannel} for every accepted connection.
+ */
+public final class Broker {
+
+    public static final String METRICS_TOPIC = "$SYS/anchormq/metrics";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BrokerSettings settings;
+    private final TopicRouter router = new TopicRouter();
+    private final RetainedStore retained = new RetainedStore();
+    private final BrokerEvents events = new BrokerEvents();
+    private final BrokerMetrics metrics = new BrokerMetrics();
+    private final Sessions sessions;
+
+    public Broker(ActorSystem<?> system, BrokerSettings settings) {
+        this(system, settings, accessPolicyOf(settings));
+    }
+
+    public Broker(ActorSystem<?> system, BrokerSettings settings, AccessPolicy access) {
+        this.settings = settings;
+        this.sessions = new Sessions(system, settings, router, retained, events, access, metrics);
+        ActorRef<BrokerEvent> presence = system.systemActorOf(
+                PresenceTracker.create(router, retained, settings.presenceTopicPrefix()), "presence", Props.empty());
+        events.subscribeToLifecycle(presence);
+        Duration every = settings.metricsInterval();
+        if (!every.isZero()) {
+            system.scheduler().scheduleAtFixedRate(every, every, this::publishMetrics, system.executionContext());
+        }
+    }
+
+    /** Publishes the counters, retained, as JSON on {@code $SYS/anchormq/metrics}. */
+    void publishMetrics() {
+        ObjectNode json = JSON.createObjectNode();
+        metrics.snapshot().forEach(json::put);
+        json.put("sessions", sessions.count());
+        json.put("subscriptions", router.subscriptionCount());
+        json.put("retainedMessages", retained.size());
+        json.put("at", Instant.now().toString());
+        publish(new Message(METRICS_TOPIC, 0, true, json.toString().getBytes(StandardCharsets.UTF_8), List.of(),
+                "$anchormq/metrics", Message.NEVER));
+    }
+
+    /** Publishes a message from the broker itself: retained if flagged, then routed to subscribers. */
+    public void publish(Message message) {
+        if (message.retain()) {
+            retained.accept(message);
+        }
+        router.route(message);
+    }
+
+    private static AccessPolicy accessPolicyOf(BrokerSettings s) {
+        if (s.denySubscribe().isEmpty() && s.denyPublish().isEmpty()) {
+            return AccessPolicy.ALLOW_ALL;
+        }
+        return new DenyRules(s.denySubscribe(), s.denySubscribeReasonCode(), s.denyPublish(), s.denyPublishReasonCode());
+    }
+
+    /** Installs the MQTT codec and a connection handler on a freshly accepted channel. */
+    public void initChannel(Channel channel) {
+        ChannelPipeline p = channel.pipeline();
+        // batches the flushes of many small acks and deliveries into fewer syscalls
+        p.addLast("flushConsolidation", new FlushConsolidationHandler(256, true));
+        p.addLast("decoder", new MqttDecoder(settings.maxPacketSize()));
+        p.addLast("encoder", MqttEncoder.INSTANCE);
+        p.addLast("session", sessions.newConnectionHandler());
+    }
+
+    public BrokerSettings settings() {
+        return settings;
+    }
+
+    public TopicRouter router() {
+        return router;
+    }
+
+    public RetainedStore retained() {
+        return retained;
+    }
+
+    public BrokerEvents events() {
+        return events;
+    }
+
+    public BrokerMetrics metrics() {
+        return metrics;
+    }
+
+    public int sessionCount() {
+        return sessions.count();
+    }
+}

@@ -1,0 +1,39 @@
+package io.anchormq.broker;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Broker-wide counters, updated from many threads; every message the broker drops is counted here. */
+public final class BrokerMetrics {
+
+    public final LongAdder connectionsAccepted = new LongAdder();
+    public final LongAdder connectionsOpen = new LongAdder();
+    public final LongAdder connectionsRefused = new LongAdder();
+    public final LongAdder protocolErrors = new LongAdder();
+    public final LongAdder messagesReceived = new LongAdder();
+    public final LongAdder messagesSent = new LongAdder();
+    /** A session's queue was full. */
+    public final LongAdder droppedQueueFull = new LongAdder();
+    /** Larger than the receiving client's Maximum Packet Size. */
+    public final LongAdder droppedTooLarge = new LongAdder();
+    /** Message Expiry Interval passed before delivery. */
+    public final LongAdder droppedExpired = new LongAdder();
+    /** QoS 0 for a client that is offline (not queued, by design). */
+    public final LongAdder droppedQos0Offline = new LongAdder();
+
+    public Map<String, Long> snapshot() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("connectionsAccepted", connectionsAccepted.sum());
+        m.put("connectionsOpen", connectionsOpen.sum());
+        m.put("connectionsRefused", connectionsRefused.sum());
+        m.put("protocolErrors", protocolErrors.sum());
+        m.put("messagesReceived", messagesReceived.sum());
+        m.put("messagesSent", messagesSent.sum());
+        m.put("droppedQueueFull", droppedQueueFull.sum());
+        m.put("droppedTooLarge", droppedTooLarge.sum());
+        m.put("droppedExpired", droppedExpired.sum());
+        m.put("droppedQos0Offline", droppedQos0Offline.sum());
+        return m;
+    }
+}

@@ -1,0 +1,47 @@
+package io.anchormq.broker.auth;
+
+/**
+ * The access hook consulted on CONNECT, SUBSCRIBE and PUBLISH. Implementations are called from session actors and
+ * connection handlers concurrently, so they must be thread-safe and must not block.
+ */
+public interface AccessPolicy {
+
+    /** An access decision: {@code reasonCode} is the MQTT 5 reason code to report when refused. */
+    record Decision(boolean allowed, int reasonCode) {
+        public static final Decision ALLOW = new Decision(true, 0);
+
+        public static Decision deny(int reasonCode) {
+            return new Decision(false, reasonCode);
+        }
+    }
+
+    /** Reason codes used by policies (MQTT 5.0 §2.4). */
+    int UNSPECIFIED_ERROR = 0x80;
+    int NOT_AUTHORIZED = 0x87;
+    int BAD_USER_NAME_OR_PASSWORD = 0x86;
+
+    Decision onConnect(String clientId, String username, byte[] password, String remoteAddress);
+
+    /** {@code topicFilter} is the filter as sent, including any {@code $share/group/} prefix. */
+    Decision onSubscribe(String clientId, String topicFilter);
+
+    Decision onPublish(String clientId, String topic);
+
+    /** Lets everything through. */
+    AccessPolicy ALLOW_ALL = new AccessPolicy() {
+        @Override
+        public Decision onConnect(String clientId, String username, byte[] password, String remoteAddress) {
+            return Decision.ALLOW;
+        }
+
+        @Override
+        public Decision onSubscribe(String clientId, String topicFilter) {
+            return Decision.ALLOW;
+        }
+
+        @Override
+        public Decision onPublish(String clientId, String topic) {
+            return Decision.ALLOW;
+        }
+    };
+}

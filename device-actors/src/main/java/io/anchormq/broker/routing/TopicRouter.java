@@ -1,0 +1,255 @@
+package io.anchormq.broker.routing;
+
+import io.anchormq.broker.message.Message;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The subscription trie. Publishing session actors call {@link #route} directly and concurrently: lookups walk
+ * concurrent maps without locking, so routing scales with cores instead of queueing behind one actor. Changes
+ * (subscribe, unsubscribe) are rare by comparison and are serialised so that pruning empty nodes cannot race
+ * with an insert into the same node.
+ */
+public final class TopicRouter {
+
+    private final Node root = new Node();
+    private final AtomicInteger subscriptionCount = new AtomicInteger();
+
+    private static final class Node {
+        final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>();
+        final ConcurrentHashMap<String, Entry> subscribers = new ConcurrentHashMap<>();
+        final ConcurrentHashMap<String, SharedGroup> groups = new ConcurrentHashMap<>();
+
+        boolean isEmpty() {
+            return children.isEmpty() && subscribers.isEmpty() && groups.isEmpty();
+        }
+    }
+
+    private record Entry(Subscriber subscriber, Subscription subscription) {
+    }
+
+    private static final class SharedGroup {
+        final CopyOnWriteArrayList<Entry> members = new CopyOnWriteArrayList<>();
+        final AtomicInteger next = new AtomicInteger();
+
+        /** Round robin over members, preferring those with a live connection. */
+        Entry pick(String excludeClientId, boolean onlineOnly) {
+            List<Entry> snapshot = members;
+            int n = snapshot.size();
+            if (n == 0) {
+                return null;
+            }
+            int start = Math.floorMod(next.getAndIncrement(), n);
+            Entry fallback = null;
+            for (int i = 0; i < n; i++) {
+                Entry e = snapshot.get((start + i) % n);
+                if (e.subscriber().clientId().equals(excludeClientId)) {
+                    continue;
+                }
+                if (e.subscriber().isOnline()) {
+                    return e;
+                }
+                if (fallback == null) {
+                    fallback = e;
+                }
+            }
+            return onlineOnly ? null : fallback;
+        }
+    }
+
+    /**
+     * Adds or replaces a subscription.
+     *
+     * @return true when the session already had a subscription with this key (it is replaced)
+     */
+    public synchronized boolean subscribe(Subscriber subscriber, Subscription subscription) {
+        Node node = root;
+        for (String level : levels(subscription.filter())) {
+            node = node.children.computeIfAbsent(level, l -> new Node());
+        }
+        Entry entry = new Entry(subscriber, subscription);
+        boolean existed;
+        if (subscription.shareGroup() == null) {
+            existed = node.subscribers.put(subscriber.clientId(), entry) != null;
+        } else {
+            SharedGroup group = node.groups.computeIfAbsent(subscription.shareGroup(), g -> new SharedGroup());
+            existed = group.members.removeIf(e -> e.subscriber().clientId().equals(subscriber.clientId()));
+            group.members.add(entry);
+        }
+        if (!existed) {
+            subscriptionCount.incrementAndGet();
+        }
+        return existed;
+    }
+
+    /** Removes a subscription; returns whether it existed. */
+    public synchronized boolean unsubscribe(String clientId, String shareGroup, String filter) {
+        String[] levels = levels(filter);
+        Node[] path = new Node[levels.length + 1];
+        Node node = root;
+        path[0] = node;
+        for (int i = 0; i < levels.length; i++) {
+            node = node.children.get(levels[i]);
+            if (node == null) {
+                return false;
+            }
+            path[i + 1] = node;
+        }
+        boolean removed;
+        if (shareGroup == null) {
+            removed = node.subscribers.remove(clientId) != null;
+        } else {
+            SharedGroup group = node.groups.get(shareGroup);
+            removed = group != null && group.members.removeIf(e -> e.subscriber().clientId().equals(clientId));
+            if (group != null && group.members.isEmpty()) {
+                node.groups.remove(shareGroup);
+            }
+        }
+        if (removed) {
+            subscriptionCount.decrementAndGet();
+        }
+        for (int i = levels.length; i > 0 && path[i].isEmpty(); i--) {
+            path[i - 1].children.remove(levels[i - 1], path[i]);
+        }
+        return removed;
+    }
+
+    public int subscriptionCount() {
+        return subscriptionCount.get();
+    }
+
+    /**
+     * Delivers a message to every matching subscriber: one delivery per session however many of its
+     * subscriptions overlap (at the highest granted QoS, with all their identifiers), plus one delivery per
+     * matching shared group.
+     *
+     * @return the number of deliveries made
+     */
+    public int route(Message message) {
+        String[] levels = levels(message.topic());
+        Map<String, Aggregate> perClient = new HashMap<>();
+        List<Map.Entry<SharedGroup, Subscription>> shared = new ArrayList<>(0);
+        boolean dollar = message.topic().startsWith("$");
+        collect(root, levels, 0, dollar, message.publisherId(), perClient, shared);
+
+        int deliveries = 0;
+        for (Aggregate a : perClient.values()) {
+            a.subscriber.deliver(new Delivery(message, Math.min(message.qos(), a.maxQos),
+                    a.retainAsPublished && message.retain(), a.subscriptionIds, null, null));
+            deliveries++;
+        }
+        for (Map.Entry<SharedGroup, Subscription> s : shared) {
+            Entry member = s.getKey().pick(null, false);
+            if (member != null) {
+                member.subscriber().deliver(sharedDelivery(message, member.subscription()));
+                deliveries++;
+            }
+        }
+        return deliveries;
+    }
+
+    /**
+     * Hands a message that a member of a shared group could not complete to another member of that group.
+     *
+     * @param onlineOnly only a member with a live connection will do
+     * @return false when no other (suitable) member exists
+     */
+    public boolean redispatchShared(Delivery delivery, String leavingClientId, boolean onlineOnly) {
+        Node node = root;
+        for (String level : levels(delivery.shareFilter())) {
+            node = node.children.get(level);
+            if (node == null) {
+                return false;
+            }
+        }
+        SharedGroup group = node.groups.get(delivery.shareGroup());
+        Entry member = group == null ? null : group.pick(leavingClientId, onlineOnly);
+        if (member == null) {
+            return false;
+        }
+        member.subscriber().deliver(sharedDelivery(delivery.message(), member.subscription()));
+        return true;
+    }
+
+    private static Delivery sharedDelivery(Message message, Subscription sub) {
+        List<Integer> ids = sub.subscriptionId() > 0 ? List.of(sub.subscriptionId()) : List.of();
+        return new Delivery(message, Math.min(message.qos(), sub.qos()),
+                sub.retainAsPublished() && message.retain(), ids, sub.shareGroup(), sub.filter());
+    }
+
+    private static final class Aggregate {
+        final Subscriber subscriber;
+        int maxQos = -1;
+        boolean retainAsPublished;
+        List<Integer> subscriptionIds = List.of();
+
+        Aggregate(Subscriber subscriber) {
+            this.subscriber = subscriber;
+        }
+
+        void add(Subscription sub) {
+            maxQos = Math.max(maxQos, sub.qos());
+            retainAsPublished |= sub.retainAsPublished();
+            if (sub.subscriptionId() > 0) {
+                if (subscriptionIds.isEmpty()) {
+                    subscriptionIds = new ArrayList<>(2);
+                }
+                subscriptionIds.add(sub.subscriptionId());
+            }
+        }
+    }
+
+    private static void collect(Node node, String[] levels, int depth, boolean dollar, String publisherId,
+                                Map<String, Aggregate> perClient, List<Map.Entry<SharedGroup, Subscription>> shared) {
+        if (depth == levels.length) {
+            addAll(node, publisherId, perClient, shared);
+            Node multi = node.children.get("#");
+            if (multi != null) {
+                addAll(multi, publisherId, perClient, shared);
+            }
+            return;
+        }
+        Node exact = node.children.get(levels[depth]);
+        if (exact != null) {
+            collect(exact, levels, depth + 1, dollar, publisherId, perClient, shared);
+        }
+        // MQTT-4.7.2-1: wildcards at the first level do not match topics starting with '$'
+        if (depth == 0 && dollar) {
+            return;
+        }
+        Node single = node.children.get("+");
+        if (single != null) {
+            collect(single, levels, depth + 1, dollar, publisherId, perClient, shared);
+        }
+        Node multi = node.children.get("#");
+        if (multi != null) {
+            addAll(multi, publisherId, perClient, shared);
+        }
+    }
+
+    private static void addAll(Node node, String publisherId, Map<String, Aggregate> perClient,
+                               List<Map.Entry<SharedGroup, Subscription>> shared) {
+        for (Entry e : node.subscribers.values()) {
+            Subscription sub = e.subscription();
+            if (sub.noLocal() && e.subscriber().clientId().equals(publisherId)) {
+                continue;
+            }
+            perClient.computeIfAbsent(e.subscriber().clientId(), id -> new Aggregate(e.subscriber())).add(sub);
+        }
+        for (SharedGroup g : node.groups.values()) {
+            List<Entry> members = g.members;
+            if (!members.isEmpty()) {
+                shared.add(Map.entry(g, members.get(0).subscription()));
+            }
+        }
+    }
+
+    static String[] levels(String topicOrFilter) {
+        return topicOrFilter.split("/", -1);
+    }
+}

@@ -1,0 +1,448 @@
+package io.anchormq.broker.session;
+
+import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.auth.AccessPolicy;
+import io.anchormq.broker.routing.TopicFilter;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttConnAckMessage;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectPayload;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One network connection: the Netty side of a session. It runs on the channel's event loop and does only I/O work:
+ * it checks the CONNECT, hands every later packet to the session actor, answers PINGREQ, watches keep alive and
+ * stops reading the socket while the session has too many packets unprocessed. The session actor owns all protocol
+ * state and writes its replies through {@link #send}.
+ */
+public final class MqttConnection extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(MqttConnection.class);
+    private static final AtomicLong IDS = new AtomicLong();
+    /** The codec stores the negotiated protocol version under this channel attribute. */
+    private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
+
+    private enum State { AWAIT_CONNECT, CONNECTING, ATTACHED, CLOSED }
+
+    private final long id = IDS.incrementAndGet();
+    private final SessionRuntime runtime;
+    private final ActorRef<SessionDirectory.Command> directory;
+    private final AtomicInteger unprocessed = new AtomicInteger();
+    private final ArrayDeque<Object> pendingUntilAttached = new ArrayDeque<>();
+
+    private Channel channel;
+    private State state = State.AWAIT_CONNECT;
+    private ScheduledFuture<?> connectTimeout;
+    private volatile ActorRef<SessionActor.Command> session;
+    private volatile boolean mqtt5;
+    private volatile long clientMaximumPacketSize = Long.MAX_VALUE;
+    private volatile String closeReason;
+    private volatile boolean graceful;
+
+    MqttConnection(SessionRuntime runtime, ActorRef<SessionDirectory.Command> directory) {
+        this.runtime = runtime;
+        this.directory = directory;
+    }
+
+    long id() {
+        return id;
+    }
+
+    boolean isMqtt5() {
+        return mqtt5;
+    }
+
+    String remoteAddress() {
+        SocketAddress address = channel == null ? null : channel.remoteAddress();
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
+    }
+
+    // ---- called by the session actor (any thread) -------------------------------------------------------------
+
+    void send(MqttMessage message) {
+        channel.write(message, channel.voidPromise());
+    }
+
+    void flush() {
+        channel.flush();
+    }
+
+    boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    boolean isClosing() {
+        return closeReason != null;
+    }
+
+    void processed() {
+        if (unprocessed.decrementAndGet() == runtime.settings().inboundBufferHighWatermark() / 2) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    /** Gives the connection its session; packets that arrived meanwhile are handed over in order. */
+    void attach(ActorRef<SessionActor.Command> sessionRef) {
+        channel.eventLoop().execute(() -> {
+            session = sessionRef;
+            if (state == State.CLOSED) {
+                sessionRef.tell(new SessionActor.ConnectionLost(this, reasonOr("connection lost"), graceful));
+                return;
+            }
+            state = State.ATTACHED;
+            while (!pendingUntilAttached.isEmpty()) {
+                forward(pendingUntilAttached.poll());
+            }
+            if (unprocessed.get() < runtime.settings().inboundBufferHighWatermark()) {
+                channel.config().setAutoRead(true);
+            }
+        });
+    }
+
+    /** Ends the connection after a normal DISCONNECT from the client. */
+    void closeGracefully(String reason) {
+        graceful = true;
+        closeWith(reason);
+    }
+
+    void closeWith(String reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+        channel.close();
+    }
+
+    /** Server-initiated end: MQTT 5 clients are told why with a DISCONNECT first. */
+    void disconnect(MqttReasonCodes.Disconnect code, String reason) {
+        if (closeReason != null) {
+            return;
+        }
+        closeReason = reason;
+        if (mqtt5) {
+            MqttProperties props = new MqttProperties();
+            // a reason string is only added when it cannot push the packet over the client's limit
+            if (reason.length() < 100 && clientMaximumPacketSize > 128) {
+                props.add(new MqttProperties.StringProperty(MqttPropertyType.REASON_STRING.value(), reason));
+            }
+            channel.writeAndFlush(MqttMessageBuilders.disconnect().reasonCode(code.byteValue()).properties(props)
+                    .build()).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
+    // ---- Netty callbacks (event loop) -------------------------------------------------------------------------
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        channel = ctx.channel();
+        runtime.metrics().connectionsAccepted.increment();
+        runtime.metrics().connectionsOpen.increment();
+        long timeoutMillis = runtime.settings().connectTimeout().toMillis();
+        connectTimeout = ctx.executor().schedule(() -> {
+            if (state == State.AWAIT_CONNECT) {
+                closeWith("no CONNECT within " + timeoutMillis + " ms");
+            }
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        runtime.metrics().connectionsOpen.decrement();
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+        }
+        State was = state;
+        state = State.CLOSED;
+        pendingUntilAttached.forEach(ReferenceCountUtil::release);
+        pendingUntilAttached.clear();
+        ActorRef<SessionActor.Command> s = session;
+        if (was == State.ATTACHED && s != null) {
+            s.tell(new SessionActor.ConnectionLost(this, reasonOr("connection lost"), graceful));
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof MqttMessage message)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (message.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            onDecodeFailure(message.decoderResult().cause());
+            return;
+        }
+        MqttMessageType type = message.fixedHeader().messageType();
+        switch (state) {
+            case AWAIT_CONNECT -> {
+                if (type == MqttMessageType.CONNECT) {
+                    onConnect((MqttConnectMessage) message);
+                } else {
+                    ReferenceCountUtil.release(msg);
+                    protocolViolation(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "first packet was " + type + ", not CONNECT");
+                }
+            }
+            case CONNECTING, ATTACHED -> {
+                if (type == MqttMessageType.CONNECT) {
+                    protocolViolation(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "second CONNECT on one connection");
+                } else if (type == MqttMessageType.PINGREQ) {
+                    // stateless: answered here so pings never wait behind the session's work
+                    ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false,
+                            MqttQoS.AT_MOST_ONCE, false, 0)));
+                } else {
+                    Object packet = type == MqttMessageType.PUBLISH ? copyPublish((MqttPublishMessage) message)
+                            : message;
+                    if (state == State.ATTACHED) {
+                        forward(packet);
+                    } else {
+                        pendingUntilAttached.add(packet);
+                    }
+                }
+            }
+            case CLOSED -> ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            disconnect(MqttReasonCodes.Disconnect.KEEP_ALIVE_TIMEOUT, "keep alive timeout");
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        ActorRef<SessionActor.Command> s = session;
+        if (s != null && ctx.channel().isWritable()) {
+            s.tell(new SessionActor.Writable(this));
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("connection {} failed: {}", id, cause.toString());
+        closeWith("connection error: " + cause.getClass().getSimpleName());
+    }
+
+    // ---- internals ------------------------------------------------------------------------------------------
+
+    private void forward(Object packet) {
+        if (unprocessed.incrementAndGet() >= runtime.settings().inboundBufferHighWatermark()) {
+            channel.config().setAutoRead(false);
+        }
+        session.tell(new SessionActor.Inbound(this, packet));
+    }
+
+    private static PublishPacket copyPublish(MqttPublishMessage publish) {
+        try {
+            ByteBuf content = publish.content();
+            byte[] payload = new byte[content.readableBytes()];
+            content.getBytes(content.readerIndex(), payload);
+            MqttFixedHeader fh = publish.fixedHeader();
+            return new PublishPacket(publish.variableHeader().topicName(), fh.qosLevel().value(), fh.isDup(),
+                    fh.isRetain(), publish.variableHeader().packetId(), publish.variableHeader().properties(), payload);
+        } finally {
+            publish.release();
+        }
+    }
+
+    private String reasonOr(String fallback) {
+        String r = closeReason;
+        return r != null ? r : fallback;
+    }
+
+    private void protocolViolation(MqttReasonCodes.Disconnect code, String reason) {
+        runtime.metrics().protocolErrors.increment();
+        disconnect(code, "protocol error: " + reason);
+    }
+
+    private void onDecodeFailure(Throwable cause) {
+        runtime.metrics().protocolErrors.increment();
+        mqtt5 = channel.attr(CODEC_VERSION).get() == MqttVersion.MQTT_5;
+        if (state == State.AWAIT_CONNECT) {
+            if (cause instanceof MqttUnacceptableProtocolVersionException && isKnownProtocolName(cause)) {
+                // right protocol name, unsupported level: MQTT-3.1.2-2 wants return code 0x01 (3.1.1 format)
+                channel.attr(CODEC_VERSION).set(MqttVersion.MQTT_3_1_1);
+                mqtt5 = false;
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION, "unsupported protocol level");
+            } else if (cause instanceof MqttIdentifierRejectedException) {
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, "client identifier rejected");
+            } else if (mqtt5 && cause instanceof TooLongFrameException) {
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_PACKET_TOO_LARGE, "CONNECT too large");
+            } else if (mqtt5) {
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_MALFORMED_PACKET, "malformed CONNECT: " + cause.getMessage());
+            } else {
+                closeWith("malformed CONNECT: " + cause.getMessage());
+            }
+            return;
+        }
+        if (cause instanceof TooLongFrameException) {
+            disconnect(MqttReasonCodes.Disconnect.PACKET_TOO_LARGE, "packet too large");
+        } else {
+            disconnect(MqttReasonCodes.Disconnect.MALFORMED_PACKET, "malformed packet: " + cause.getMessage());
+        }
+    }
+
+    private static boolean isKnownProtocolName(Throwable cause) {
+        String m = String.valueOf(cause.getMessage());
+        return (m.startsWith("MQTT ") || m.startsWith("MQIsdp ")) && m.contains("unknown protocol name");
+    }
+
+    private void refuse(MqttConnectReturnCode code, String reason) {
+        runtime.metrics().connectionsRefused.increment();
+        closeReason = "refused: " + reason;
+        state = State.CLOSED;
+        MqttConnAckMessage connAck = MqttMessageBuilders.connAck().returnCode(code).sessionPresent(false).build();
+        channel.writeAndFlush(connAck).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void onConnect(MqttConnectMessage connect) {
+        connectTimeout.cancel(false);
+        MqttConnectVariableHeader header = connect.variableHeader();
+        MqttConnectPayload payload = connect.payload();
+        mqtt5 = header.version() == MqttVersion.MQTT_5.protocolLevel();
+        MqttProperties props = header.properties();
+
+        if (!header.isWillFlag() && (header.willQos() != 0 || header.isWillRetain())) {
+            malformedConnect("will QoS or will retain set without will flag");
+            return;
+        }
+        if (header.willQos() > 2) {
+            malformedConnect("will QoS 3");
+            return;
+        }
+        if (!mqtt5 && header.hasPassword() && !header.hasUserName()) {
+            malformedConnect("password without user name");
+            return;
+        }
+        if (mqtt5) {
+            if (intProperty(props, MqttPropertyType.RECEIVE_MAXIMUM, -1) == 0
+                    || intProperty(props, MqttPropertyType.MAXIMUM_PACKET_SIZE, -1) == 0) {
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_PROTOCOL_ERROR, "receive maximum or maximum packet size 0");
+                return;
+            }
+            if (props.getProperty(MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD, "enhanced authentication not supported");
+                return;
+            }
+            long maxPacket = intProperty(props, MqttPropertyType.MAXIMUM_PACKET_SIZE, -1) & 0xFFFF_FFFFL;
+            clientMaximumPacketSize = maxPacket == 0xFFFF_FFFFL ? Long.MAX_VALUE : maxPacket;
+        }
+        if (header.isWillFlag() && !TopicFilter.isValidTopicName(payload.willTopic())) {
+            if (mqtt5) {
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID, "invalid will topic");
+            } else {
+                closeWith("invalid will topic");
+            }
+            return;
+        }
+
+        String clientId = payload.clientIdentifier();
+        boolean assigned = false;
+        boolean generated = false;
+        if (clientId == null || !TopicFilter.isWellFormedText(clientId)) {
+            refuse(mqtt5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, "invalid client identifier");
+            return;
+        }
+        if (clientId.isEmpty()) {
+            if (!mqtt5 && !header.isCleanSession()) {
+                // MQTT-3.1.3-8: a zero-byte client id needs clean session
+                refuse(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, "empty client id without clean session");
+                return;
+            }
+            clientId = "anchormq-" + UUID.randomUUID();
+            assigned = mqtt5;
+            generated = true;
+        }
+
+        AccessPolicy.Decision decision = runtime.access().onConnect(clientId, payload.userName(),
+                payload.passwordInBytes(), remoteAddress());
+        if (!decision.allowed()) {
+            refuse(mqtt5 ? MqttConnectReturnCode.valueOf((byte) decision.reasonCode())
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "not authorized");
+            return;
+        }
+
+        BrokerSettings settings = runtime.settings();
+        int keepAlive = header.keepAliveTimeSeconds();
+        boolean keepAliveAdjusted = false;
+        if (mqtt5 && settings.maxKeepAlive() > 0 && (keepAlive == 0 || keepAlive > settings.maxKeepAlive())) {
+            keepAlive = settings.maxKeepAlive();
+            keepAliveAdjusted = true;
+        }
+        if (keepAlive > 0) {
+            // MQTT-3.1.2-24 / MQTT-3.1.2-22: one and a half times the keep alive without a packet ends the connection
+            long idleMillis = keepAlive * 1500L;
+            channel.pipeline().addBefore(channel.pipeline().context(this).name(), "keepAlive",
+                    new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+        }
+        state = State.CONNECTING;
+        channel.config().setAutoRead(false);
+        directory.tell(new SessionDirectory.Connect(this, connect, clientId, assigned, generated, keepAlive,
+                keepAliveAdjusted));
+    }
+
+    private void malformedConnect(String reason) {
+        if (mqtt5) {
+            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_MALFORMED_PACKET, reason);
+        } else {
+            runtime.metrics().connectionsRefused.increment();
+            closeWith("malformed CONNECT: " + reason);
+        }
+    }
+
+    static int intProperty(MqttProperties props, MqttPropertyType type, int absent) {
+        MqttProperties.MqttProperty<?> p = props.getProperty(type.value());
+        return p == null ? absent : (Integer) p.value();
+    }
+
+    /** MQTT 5 DISCONNECT reason code of a packet, for callers that need it. */
+    static int reasonCodeOf(MqttMessage disconnect) {
+        Object vh = disconnect.variableHeader();
+        return vh instanceof MqttReasonCodeAndPropertiesVariableHeader h ? h.reasonCode() & 0xFF : 0;
+    }
+}

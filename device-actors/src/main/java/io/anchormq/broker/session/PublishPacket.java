@@ -1,0 +1,11 @@
+package io.anchormq.broker.session;
+
+import io.netty.handler.codec.mqtt.MqttProperties;
+
+/**
+ * An inbound PUBLISH with its payload copied out of Netty's buffer on the event loop, so sessions never hold
+ * reference-counted buffers.
+ */
+record PublishPacket(String topic, int qos, boolean dup, boolean retain, int packetId, MqttProperties properties,
+                     byte[] payload) {
+}

@@ -1,0 +1,818 @@
+package io.anchormq.broker.session;
+
+import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.auth.AccessPolicy;
+import io.anchormq.broker.events.BrokerEvent;
+import io.anchormq.broker.message.Message;
+import io.anchormq.broker.routing.Delivery;
+import io.anchormq.broker.routing.Subscriber;
+import io.anchormq.broker.routing.Subscription;
+import io.anchormq.broker.routing.TopicFilter;
+import io.netty.handler.codec.mqtt.MqttConnAckMessage;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectPayload;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import io.netty.handler.codec.mqtt.MqttSubAckMessage;
+import io.netty.handler.codec.mqtt.MqttSubAckPayload;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnsubAckMessage;
+import io.netty.handler.codec.mqtt.MqttUnsubAckPayload;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The session of one client id, alive from its first CONNECT until the session ends (clean start, expiry). It owns
+ * the subscriptions, the QoS 1/2 flows in both directions, the inflight window, the offline queue and the will;
+ * network connections come and go underneath it.
+ */
+public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
+
+    public sealed interface Command {
+    }
+
+    /** A connection whose CONNECT was accepted wants this session. */
+    /**
+     * @param assignedId the client id was made up by the broker and must be reported in CONNACK (5.0)
+     * @param generatedId the client id was made up by the broker (either version)
+     */
+    record Attach(MqttConnection connection, MqttConnectMessage connect, String clientId, boolean assignedId,
+                  boolean generatedId, int keepAlive, boolean keepAliveAdjusted, long sessionVersion, long epoch)
+            implements Command {
+    }
+
+    /** A packet from a connection (a {@link PublishPacket} or a Netty {@link MqttMessage}). */
+    record Inbound(MqttConnection source, Object packet) implements Command {
+    }
+
+    record ConnectionLost(MqttConnection source, String reason, boolean graceful) implements Command {
+    }
+
+    record Writable(MqttConnection source) implements Command {
+    }
+
+    /** A message routed to this session by some publisher. */
+    record Deliver(Delivery delivery) implements Command {
+    }
+
+    private record WillDelayElapsed() implements Command {
+    }
+
+    private record ExpiryElapsed() implements Command {
+    }
+
+    /** The directory agreed that this session ends. */
+    record Stop() implements Command {
+    }
+
+    private static final String WILL_TIMER = "will";
+    private static final String EXPIRY_TIMER = "expiry";
+    private static final long NO_LIMIT = Long.MAX_VALUE;
+
+    /** How the router reaches this session: a direct {@code tell}, no intermediary. */
+    private static final class Handle implements Subscriber {
+        private final String clientId;
+        private final ActorRef<Command> ref;
+        private volatile boolean online;
+
+        Handle(String clientId, ActorRef<Command> ref) {
+            this.clientId = clientId;
+            this.ref = ref;
+        }
+
+        @Override
+        public String clientId() {
+            return clientId;
+        }
+
+        @Override
+        public boolean isOnline() {
+            return online;
+        }
+
+        @Override
+        public void deliver(Delivery delivery) {
+            ref.tell(new Deliver(delivery));
+        }
+    }
+
+    /** An outbound QoS 1/2 message sent and not yet acknowledged. */
+    private static final class Outgoing {
+        final Delivery delivery;
+        boolean released; // QoS 2: PUBREC received, PUBREL sent, waiting for PUBCOMP
+
+        Outgoing(Delivery delivery) {
+            this.delivery = delivery;
+        }
+    }
+
+    /** The will as sent in CONNECT; it becomes a message only when published, so its expiry starts then. */
+    private record Will(String topic, int qos, boolean retain, byte[] payload, MqttProperties properties,
+                        long delaySeconds) {
+    }
+
+    private final SessionRuntime rt;
+    private final BrokerSettings settings;
+    private final String clientId;
+    private final ActorRef<SessionDirectory.Command> directory;
+    private final TimerScheduler<Command> timers;
+    private final Handle handle;
+
+    // session state: survives connections
+    private final Map<String, Subscription> subscriptions = new HashMap<>();
+    private final LinkedHashMap<Integer, Outgoing> inflight = new LinkedHashMap<>();
+    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    private final Set<Integer> awaitingPubrel = new HashSet<>();
+    private int lastPacketId;
+    private long sessionExpiry;
+    private long epoch;
+    private boolean existed;
+    private Will pendingWill;
+
+    // connection state: valid while conn != null
+    private MqttConnection conn;
+    private boolean v5;
+    private long sessionVersion;
+    private int sendWindow;
+    private long clientMaxPacketSize;
+    private int clientTopicAliasMax;
+    private final Map<String, Integer> outAliases = new HashMap<>();
+    private final Map<Integer, String> inAliases = new HashMap<>();
+    private Will will;
+
+    static Behavior<Command> create(SessionRuntime rt, String clientId, ActorRef<SessionDirectory.Command> directory) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new SessionActor(ctx, timers, rt, clientId, directory)));
+    }
+
+    private SessionActor(ActorContext<Command> context, TimerScheduler<Command> timers, SessionRuntime rt,
+                         String clientId, ActorRef<SessionDirectory.Command> directory) {
+        super(context);
+        this.timers = timers;
+        this.rt = rt;
+        this.settings = rt.settings();
+        this.clientId = clientId;
+        this.directory = directory;
+        this.handle = new Handle(clientId, context.getSelf());
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Attach.class, this::onAttach)
+                .onMessage(Inbound.class, this::onInbound)
+                .onMessage(ConnectionLost.class, this::onConnectionLost)
+                .onMessage(Writable.class, this::onWritable)
+                .onMessage(Deliver.class, this::onDeliver)
+                .onMessage(WillDelayElapsed.class, w -> onWillDelayElapsed())
+                .onMessage(ExpiryElapsed.class, e -> onExpiryElapsed())
+                .onMessage(Stop.class, s -> onStop())
+                .build();
+    }
+
+    // ---- connection lifecycle --------------------------------------------------------------------------------
+
+    private Behavior<Command> onAttach(Attach a) {
+        MqttConnectVariableHeader header = a.connect().variableHeader();
+        if (conn != null) {
+            MqttConnection old = conn;
+            detach("session taken over", false, true);
+            old.disconnect(MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER, "session taken over");
+        }
+        // MQTT-3.1.3-9: a new connection before the will delay has passed cancels the will
+        timers.cancel(WILL_TIMER);
+        pendingWill = null;
+        timers.cancel(EXPIRY_TIMER);
+        epoch = a.epoch();
+
+        boolean cleanStart = header.isCleanSession();
+        boolean sessionPresent = !cleanStart && existed;
+        if (cleanStart && existed) {
+            endSessionState();
+        }
+        existed = true;
+
+        conn = a.connection();
+        v5 = conn.isMqtt5();
+        sessionVersion = a.sessionVersion();
+        MqttProperties props = header.properties();
+        long requestedExpiry = v5
+                ? MqttConnection.intProperty(props, MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0) & 0xFFFF_FFFFL
+                : (cleanStart ? 0 : BrokerSettings.SESSION_NEVER_EXPIRES);
+        sessionExpiry = Math.min(requestedExpiry, settings.maxSessionExpiryInterval());
+        sendWindow = v5 ? MqttConnection.intProperty(props, MqttPropertyType.RECEIVE_MAXIMUM, 65535)
+                : settings.receiveMaximum();
+        long maxPacket = v5 ? MqttConnection.intProperty(props, MqttPropertyType.MAXIMUM_PACKET_SIZE, -1) & 0xFFFF_FFFFL
+                : 0xFFFF_FFFFL;
+        clientMaxPacketSize = maxPacket == 0xFFFF_FFFFL ? NO_LIMIT : maxPacket;
+        clientTopicAliasMax = v5 ? MqttConnection.intProperty(props, MqttPropertyType.TOPIC_ALIAS_MAXIMUM, 0) : 0;
+        outAliases.clear();
+        inAliases.clear();
+        will = willOf(header, a.connect().payload());
+        handle.online = true;
+
+        conn.send(connAck(a, sessionPresent, requestedExpiry));
+        conn.attach(getContext().getSelf());
+        rt.events().publish(new BrokerEvent.Connected(clientId, sessionVersion, v5 ? "5.0" : "3.1.1",
+                sessionPresent, a.generatedId(), conn.remoteAddress(), Instant.now()));
+        resendInflight();
+        drainQueue();
+        conn.flush();
+        return this;
+    }
+
+    private MqttConnAckMessage connAck(Attach a, boolean sessionPresent, long requestedExpiry) {
+        MqttConnectReturnCode ok = MqttConnectReturnCode.CONNECTION_ACCEPTED;
+        if (!v5) {
+            return MqttMessageBuilders.connAck().returnCode(ok).sessionPresent(sessionPresent).build();
+        }
+        MqttProperties p = new MqttProperties();
+        if (a.assignedId()) {
+            p.add(new MqttProperties.StringProperty(MqttPropertyType.ASSIGNED_CLIENT_IDENTIFIER.value(), clientId));
+        }
+        if (a.keepAliveAdjusted()) {
+            p.add(new MqttProperties.IntegerProperty(MqttPropertyType.SERVER_KEEP_ALIVE.value(), a.keepAlive()));
+        }
+        if (sessionExpiry != requestedExpiry) {
+            p.add(new MqttProperties.IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) sessionExpiry));
+        }
+        p.add(new MqttProperties.IntegerProperty(MqttPropertyType.RECEIVE_MAXIMUM.value(), settings.receiveMaximum()));
+        p.add(new MqttProperties.IntegerProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), settings.topicAliasMaximum()));
+        p.add(new MqttProperties.IntegerProperty(MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), settings.maxPacketSize()));
+        return MqttMessageBuilders.connAck().returnCode(ok).sessionPresent(sessionPresent).properties(p).build();
+    }
+
+    private Will willOf(MqttConnectVariableHeader header, MqttConnectPayload payload) {
+        if (!header.isWillFlag()) {
+            return null;
+        }
+        MqttProperties wp = payload.willProperties();
+        long delay = v5 ? MqttConnection.intProperty(wp, MqttPropertyType.WILL_DELAY_INTERVAL, 0) & 0xFFFF_FFFFL : 0;
+        return new Will(payload.willTopic(), header.willQos(), header.isWillRetain(), payload.willMessageInBytes(),
+                wp, delay);
+    }
+
+    private Behavior<Command> onConnectionLost(ConnectionLost lost) {
+        if (lost.source() == conn) {
+            detach(lost.reason(), lost.graceful(), false);
+        }
+        return this;
+    }
+
+    /**
+     * Detaches the current connection. The will is published (or scheduled) unless the client removed it with a
+     * normal DISCONNECT.
+     *
+     * @param sessionContinues true on takeover: a new connection carries the session on at once
+     */
+    private void detach(String reason, boolean graceful, boolean sessionContinues) {
+        handle.online = false;
+        conn = null;
+        rt.events().publish(new BrokerEvent.Disconnected(clientId, sessionVersion, reason, graceful, Instant.now()));
+        Will w = will;
+        will = null;
+        if (w != null) {
+            if (w.delaySeconds() > 0 && sessionExpiry > 0) {
+                pendingWill = w;
+                timers.startSingleTimer(WILL_TIMER, new WillDelayElapsed(),
+                        Duration.ofSeconds(Math.min(w.delaySeconds(), sessionExpiry)));
+            } else {
+                publishWill(w);
+            }
+        }
+        if (sessionContinues) {
+            return;
+        }
+        redispatchShared(true);
+        if (sessionExpiry == 0) {
+            endSession();
+        } else if (sessionExpiry < BrokerSettings.SESSION_NEVER_EXPIRES) {
+            timers.startSingleTimer(EXPIRY_TIMER, new ExpiryElapsed(), Duration.ofSeconds(sessionExpiry));
+        }
+    }
+
+    private void publishWill(Will w) {
+        Message m = new Message(w.topic(), w.qos(), w.retain(), w.payload(), OutboundPublish.passThrough(w.properties()),
+                clientId, OutboundPublish.expiryDeadline(w.properties(), System.nanoTime()));
+        if (!rt.access().onPublish(clientId, m.topic()).allowed()) {
+            return;
+        }
+        if (m.retain()) {
+            rt.retained().accept(m);
+        }
+        rt.router().route(m);
+    }
+
+    private Behavior<Command> onWillDelayElapsed() {
+        Will w = pendingWill;
+        pendingWill = null;
+        if (w != null) {
+            publishWill(w);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onExpiryElapsed() {
+        if (conn == null) {
+            endSession();
+        }
+        return this;
+    }
+
+    /** Ends the session: state goes, and the directory is asked to let this actor stop. */
+    private void endSession() {
+        endSessionState();
+        existed = false;
+        directory.tell(new SessionDirectory.RequestStop(clientId, getContext().getSelf(), epoch));
+    }
+
+    private void endSessionState() {
+        for (Subscription s : subscriptions.values()) {
+            rt.router().unsubscribe(clientId, s.shareGroup(), s.filter());
+        }
+        subscriptions.clear();
+        redispatchShared(false);
+        queue.clear();
+        inflight.clear();
+        awaitingPubrel.clear();
+        timers.cancel(EXPIRY_TIMER);
+        if (pendingWill != null) {
+            // MQTT-3.1.3-9: the will goes out when the session ends, whichever comes first
+            timers.cancel(WILL_TIMER);
+            Will w = pendingWill;
+            pendingWill = null;
+            publishWill(w);
+        }
+    }
+
+    private Behavior<Command> onStop() {
+        if (conn != null) {
+            // a CONNECT overtook the stop request; the directory only stops idle sessions, so this cannot happen
+            return this;
+        }
+        if (pendingWill != null) {
+            publishWill(pendingWill);
+        }
+        return Behaviors.stopped();
+    }
+
+    /**
+     * Hands messages of shared subscriptions that this session has not completed to other members of the group.
+     *
+     * @param onlyToOthersOnline on disconnect, keep a message when no other member is there to take it
+     */
+    private void redispatchShared(boolean onlyToOthersOnline) {
+        for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
+            Delivery d = it.next();
+            if (d.isShared() && rt.router().redispatchShared(d, clientId, onlyToOthersOnline)) {
+                it.remove();
+            }
+        }
+        for (Iterator<Outgoing> it = inflight.values().iterator(); it.hasNext(); ) {
+            Outgoing o = it.next();
+            // a QoS 2 message whose PUBREC came back has reached the client: it must not be sent twice
+            if (o.delivery.isShared() && !o.released
+                    && rt.router().redispatchShared(o.delivery, clientId, onlyToOthersOnline)) {
+                it.remove();
+            }
+        }
+    }
+
+    private Behavior<Command> onWritable(Writable w) {
+        if (w.source() == conn) {
+            drainQueue();
+            conn.flush();
+        }
+        return this;
+    }
+
+    // ---- inbound packets -------------------------------------------------------------------------------------
+
+    private Behavior<Command> onInbound(Inbound in) {
+        MqttConnection source = in.source();
+        source.processed();
+        if (source != conn || source.isClosing()) {
+            return this;
+        }
+        try {
+            if (in.packet() instanceof PublishPacket p) {
+                onPublish(p);
+            } else {
+                MqttMessage m = (MqttMessage) in.packet();
+                switch (m.fixedHeader().messageType()) {
+                    case PUBACK -> onPubAck(packetIdOf(m));
+                    case PUBREC -> onPubRec(packetIdOf(m), reasonOf(m));
+                    case PUBREL -> onPubRel(packetIdOf(m));
+                    case PUBCOMP -> onPubComp(packetIdOf(m));
+                    case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) m);
+                    case UNSUBSCRIBE -> onUnsubscribe((MqttUnsubscribeMessage) m);
+                    case DISCONNECT -> onDisconnect(m);
+                    default -> protocolError(MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
+                            "unexpected " + m.fixedHeader().messageType());
+                }
+            }
+        } catch (RuntimeException e) {
+            // a bug must cost this one connection, never the session state or other sessions
+            getContext().getLog().error("session {} failed on a packet", clientId, e);
+            if (conn != null) {
+                conn.disconnect(MqttReasonCodes.Disconnect.IMPLEMENTATION_SPECIFIC_ERROR, "internal error");
+            }
+        }
+        if (conn != null) {
+            conn.flush();
+        }
+        return this;
+    }
+
+    private void onPublish(PublishPacket p) {
+        String topic = p.topic();
+        MqttProperties props = p.properties();
+        if (v5) {
+            int alias = MqttConnection.intProperty(props, MqttPropertyType.TOPIC_ALIAS, -1);
+            if (alias != -1) {
+                if (alias == 0 || alias > settings.topicAliasMaximum()) {
+                    protocolError(MqttReasonCodes.Disconnect.TOPIC_ALIAS_INVALID, "topic alias " + alias + " out of range");
+                    return;
+                }
+                if (topic.isEmpty()) {
+                    topic = inAliases.get(alias);
+                    if (topic == null) {
+                        protocolError(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "unknown topic alias " + alias);
+                        return;
+                    }
+                } else if (TopicFilter.isValidTopicName(topic)) {
+                    inAliases.put(alias, topic);
+                }
+            }
+            if (!props.getProperties(MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value()).isEmpty()) {
+                protocolError(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "subscription identifier in PUBLISH");
+                return;
+            }
+        }
+        if (!TopicFilter.isValidTopicName(topic)) {
+            protocolError(MqttReasonCodes.Disconnect.TOPIC_NAME_INVALID, "invalid topic name");
+            return;
+        }
+        if (p.qos() == 0 && p.dup()) {
+            protocolError(MqttReasonCodes.Disconnect.MALFORMED_PACKET, "DUP set on a QoS 0 PUBLISH");
+            return;
+        }
+        if (p.qos() == 2 && awaitingPubrel.contains(p.packetId())) {
+            // retransmission before PUBREL: acknowledged again, never delivered twice (MQTT-4.3.3)
+            conn.send(pubReply(MqttMessageType.PUBREC, p.packetId(), 0));
+            return;
+        }
+        if (p.qos() == 2 && v5 && awaitingPubrel.size() >= settings.receiveMaximum()) {
+            protocolError(MqttReasonCodes.Disconnect.RECEIVE_MAXIMUM_EXCEEDED, "receive maximum exceeded");
+            return;
+        }
+        rt.metrics().messagesReceived.increment();
+        AccessPolicy.Decision decision = rt.access().onPublish(clientId, topic);
+        int reason;
+        if (decision.allowed()) {
+            long now = System.nanoTime();
+            Message m = new Message(topic, p.qos(), p.retain(), p.payload(), OutboundPublish.passThrough(props),
+                    clientId, OutboundPublish.expiryDeadline(props, now));
+            if (m.retain()) {
+                rt.retained().accept(m);
+            }
+            int deliveries = rt.router().route(m);
+            if (rt.events().hasMessageConsumers()) {
+                rt.events().publish(new BrokerEvent.MessageAccepted(clientId, topic, p.qos(), p.retain(),
+                        p.payload(), Math.max(p.packetId(), 0), Instant.now()));
+            }
+            reason = deliveries == 0 ? MqttReasonCodes.PubAck.NO_MATCHING_SUBSCRIBERS.byteValue() : 0;
+        } else {
+            reason = decision.reasonCode();
+        }
+        if (p.qos() == 1) {
+            conn.send(pubReply(MqttMessageType.PUBACK, p.packetId(), reason));
+        } else if (p.qos() == 2) {
+            if (!v5 || reason < 0x80) {
+                awaitingPubrel.add(p.packetId());
+            }
+            conn.send(pubReply(MqttMessageType.PUBREC, p.packetId(), reason));
+        }
+    }
+
+    private void onPubAck(int packetId) {
+        Outgoing o = inflight.get(packetId);
+        if (o != null && o.delivery.qos() == 1) {
+            inflight.remove(packetId);
+            drainQueue();
+        }
+    }
+
+    private void onPubRec(int packetId, int reason) {
+        Outgoing o = inflight.get(packetId);
+        if (o == null || o.delivery.qos() != 2) {
+            conn.send(pubReply(MqttMessageType.PUBREL, packetId,
+                    MqttReasonCodes.PubRel.PACKET_IDENTIFIER_NOT_FOUND.byteValue()));
+            return;
+        }
+        if (v5 && reason >= 0x80) {
+            inflight.remove(packetId);
+            drainQueue();
+            return;
+        }
+        o.released = true;
+        conn.send(pubReply(MqttMessageType.PUBREL, packetId, 0));
+    }
+
+    private void onPubRel(int packetId) {
+        int reason = awaitingPubrel.remove(packetId) ? 0
+                : MqttReasonCodes.PubComp.PACKET_IDENTIFIER_NOT_FOUND.byteValue();
+        conn.send(pubReply(MqttMessageType.PUBCOMP, packetId, reason));
+    }
+
+    private void onPubComp(int packetId) {
+        Outgoing o = inflight.get(packetId);
+        if (o != null && o.released) {
+            inflight.remove(packetId);
+            drainQueue();
+        }
+    }
+
+    private void onSubscribe(MqttSubscribeMessage msg) {
+        MqttMessageIdAndPropertiesVariableHeader header = msg.idAndPropertiesVariableHeader();
+        List<MqttTopicSubscription> requested = msg.payload().topicSubscriptions();
+        if (requested.isEmpty()) {
+            protocolError(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "SUBSCRIBE without topic filters");
+            return;
+        }
+        int subscriptionId = 0;
+        if (v5) {
+            List<? extends MqttProperties.MqttProperty> ids =
+                    header.properties().getProperties(MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value());
+            if (!ids.isEmpty()) {
+                subscriptionId = (Integer) ids.get(0).value();
+                if (subscriptionId == 0 || ids.size() > 1) {
+                    protocolError(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "invalid subscription identifier");
+                    return;
+                }
+            }
+        }
+        List<Integer> codes = new ArrayList<>(requested.size());
+        List<Delivery> retainedToSend = new ArrayList<>();
+        for (MqttTopicSubscription ts : requested) {
+            MqttSubscriptionOption opt = ts.option();
+            if (!v5 && (opt.isNoLocal() || opt.isRetainAsPublished()
+                    || opt.retainHandling() != MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE)) {
+                // MQTT-3.8.3-4: reserved bits of the requested QoS byte must be zero in 3.1.1
+                protocolError(MqttReasonCodes.Disconnect.MALFORMED_PACKET, "reserved subscription option bits set");
+                return;
+            }
+            TopicFilter.Parsed parsed = TopicFilter.parse(ts.topicName());
+            if (parsed == null) {
+                codes.add(v5 ? (int) MqttReasonCodes.SubAck.TOPIC_FILTER_INVALID.byteValue() & 0xFF : 0x80);
+                continue;
+            }
+            if (v5 && parsed.isShared() && opt.isNoLocal()) {
+                // MQTT-3.8.3-4 (5.0): No Local on a shared subscription is a protocol error
+                protocolError(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "No Local on a shared subscription");
+                return;
+            }
+            AccessPolicy.Decision decision = rt.access().onSubscribe(clientId, ts.topicName());
+            if (!decision.allowed()) {
+                codes.add(v5 ? decision.reasonCode() : 0x80);
+                continue;
+            }
+            int qos = opt.qos().value();
+            int retainHandling = opt.retainHandling().value();
+            Subscription sub = new Subscription(parsed.shareGroup(), parsed.filter(), qos, opt.isNoLocal(),
+                    opt.isRetainAsPublished(), retainHandling, subscriptionId);
+            boolean replaced = rt.router().subscribe(handle, sub);
+            subscriptions.put(sub.key(), sub);
+            codes.add(qos);
+            // retained messages are not sent for shared subscriptions (MQTT-3.8.4 5.0 non-normative)
+            if (!parsed.isShared() && (retainHandling == 0 || (retainHandling == 1 && !replaced))) {
+                List<Integer> ids = subscriptionId > 0 ? List.of(subscriptionId) : List.of();
+                for (Message m : rt.retained().matching(parsed.filter())) {
+                    retainedToSend.add(new Delivery(m, Math.min(m.qos(), qos), true, ids, null, null));
+                }
+            }
+        }
+        int[] reasonCodes = codes.stream().mapToInt(Integer::intValue).toArray();
+        conn.send(new MqttSubAckMessage(new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttMessageIdAndPropertiesVariableHeader(header.messageId(), MqttProperties.NO_PROPERTIES),
+                new MqttSubAckPayload(reasonCodes)));
+        for (Delivery d : retainedToSend) {
+            offer(d);
+        }
+    }
+
+    private void onUnsubscribe(MqttUnsubscribeMessage msg) {
+        List<String> filters = msg.payload().topics();
+        if (filters.isEmpty()) {
+            protocolError(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "UNSUBSCRIBE without topic filters");
+            return;
+        }
+        List<Short> codes = new ArrayList<>(filters.size());
+        for (String raw : filters) {
+            TopicFilter.Parsed parsed = TopicFilter.parse(raw);
+            Subscription sub = parsed == null ? null
+                    : subscriptions.remove(new Subscription(parsed.shareGroup(), parsed.filter(), 0, false, false, 0, 0).key());
+            if (sub == null) {
+                codes.add((short) (parsed == null ? MqttReasonCodes.UnsubAck.TOPIC_FILTER_INVALID.byteValue() & 0xFF
+                        : MqttReasonCodes.UnsubAck.NO_SUBSCRIPTION_EXISTED.byteValue()));
+                continue;
+            }
+            rt.router().unsubscribe(clientId, sub.shareGroup(), sub.filter());
+            if (sub.shareGroup() != null) {
+                // queued messages of the group go to the members that stay
+                queue.removeIf(d -> sub.shareGroup().equals(d.shareGroup()) && sub.filter().equals(d.shareFilter())
+                        && rt.router().redispatchShared(d, clientId, false));
+            }
+            codes.add((short) 0);
+        }
+        MqttFixedHeader fh = new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0);
+        MqttMessageIdAndPropertiesVariableHeader vh = new MqttMessageIdAndPropertiesVariableHeader(
+                msg.idAndPropertiesVariableHeader().messageId(), MqttProperties.NO_PROPERTIES);
+        conn.send(new MqttUnsubAckMessage(fh, vh, v5 ? new MqttUnsubAckPayload(codes) : null));
+    }
+
+    private void onDisconnect(MqttMessage m) {
+        int reason = MqttConnection.reasonCodeOf(m);
+        if (v5 && m.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader h) {
+            int requested = MqttConnection.intProperty(h.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, -1);
+            if (requested != -1) {
+                if (sessionExpiry == 0 && requested != 0) {
+                    // MQTT-3.14.2-2: a session that was to end at disconnect cannot be revived here
+                    protocolError(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "session expiry set after connecting with 0");
+                    return;
+                }
+                sessionExpiry = Math.min(requested & 0xFFFF_FFFFL, settings.maxSessionExpiryInterval());
+            }
+        }
+        if (!(v5 && reason == MqttReasonCodes.Disconnect.DISCONNECT_WITH_WILL_MESSAGE.byteValue())) {
+            will = null; // MQTT-3.1.2-10: a normal DISCONNECT discards the will
+        }
+        String why = reason == 0 ? "client disconnected" : "client disconnected with reason 0x"
+                + Integer.toHexString(reason);
+        MqttConnection closing = conn;
+        // detached here, not when the socket closes: the client may close it before this packet is processed
+        detach(why, true, false);
+        closing.closeGracefully(why);
+    }
+
+    private void protocolError(MqttReasonCodes.Disconnect code, String reason) {
+        rt.metrics().protocolErrors.increment();
+        conn.disconnect(code, "protocol error: " + reason);
+    }
+
+    private static int packetIdOf(MqttMessage m) {
+        Object vh = m.variableHeader();
+        if (vh instanceof MqttPubReplyMessageVariableHeader r) {
+            return r.messageId();
+        }
+        return ((io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader) vh).messageId();
+    }
+
+    private static int reasonOf(MqttMessage m) {
+        return m.variableHeader() instanceof MqttPubReplyMessageVariableHeader r ? r.reasonCode() & 0xFF : 0;
+    }
+
+    private MqttMessage pubReply(MqttMessageType type, int packetId, int reason) {
+        MqttQoS qos = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
+        return new MqttMessage(new MqttFixedHeader(type, false, qos, false, 0),
+                new MqttPubReplyMessageVariableHeader(packetId, v5 ? (byte) reason : 0, MqttProperties.NO_PROPERTIES));
+    }
+
+    // ---- outbound messages -----------------------------------------------------------------------------------
+
+    private Behavior<Command> onDeliver(Deliver d) {
+        offer(d.delivery());
+        if (conn != null) {
+            conn.flush();
+        }
+        return this;
+    }
+
+    /** Sends a message now if flow control allows, else queues it within the session's bound. */
+    private void offer(Delivery d) {
+        if (conn == null && d.qos() == 0) {
+            rt.metrics().droppedQos0Offline.increment();
+            return;
+        }
+        if (d.message().isExpired(System.nanoTime())) {
+            rt.metrics().droppedExpired.increment();
+            return;
+        }
+        if (conn != null && queue.isEmpty() && conn.isWritable() && (d.qos() == 0 || inflight.size() < sendWindow)) {
+            send(d);
+            return;
+        }
+        enqueue(d);
+    }
+
+    private void enqueue(Delivery d) {
+        if (queue.size() >= settings.maxQueuedMessages()) {
+            // make room by dropping the oldest QoS 0 message; otherwise the newcomer is the one dropped
+            if (d.qos() == 0 || !removeOldestQos0()) {
+                rt.metrics().droppedQueueFull.increment();
+                return;
+            }
+            rt.metrics().droppedQueueFull.increment();
+        }
+        queue.add(d);
+    }
+
+    private boolean removeOldestQos0() {
+        for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
+            if (it.next().qos() == 0) {
+                it.remove();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void drainQueue() {
+        while (conn != null && !queue.isEmpty() && conn.isWritable()) {
+            Delivery d = queue.peek();
+            if (d.qos() > 0 && inflight.size() >= sendWindow) {
+                return;
+            }
+            queue.poll();
+            if (d.message().isExpired(System.nanoTime())) {
+                rt.metrics().droppedExpired.increment();
+                continue;
+            }
+            send(d);
+        }
+    }
+
+    private void send(Delivery d) {
+        int packetId = d.qos() > 0 ? nextPacketId() : 0;
+        MqttMessage publish = OutboundPublish.build(d, packetId, false, v5, clientTopicAliasMax, outAliases,
+                clientMaxPacketSize);
+        if (publish == null) {
+            // MQTT-3.1.2-25: too large for this client; dropped as if delivered
+            rt.metrics().droppedTooLarge.increment();
+            return;
+        }
+        if (d.qos() > 0) {
+            inflight.put(packetId, new Outgoing(d));
+        }
+        conn.send(publish);
+        rt.metrics().messagesSent.increment();
+    }
+
+    /** After a reconnect: unacknowledged PUBLISHes again with DUP, PUBRELs for released QoS 2 (MQTT-4.4.0-1). */
+    private void resendInflight() {
+        long now = System.nanoTime();
+        for (Iterator<Map.Entry<Integer, Outgoing>> it = inflight.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, Outgoing> e = it.next();
+            Outgoing o = e.getValue();
+            if (o.released) {
+                conn.send(pubReply(MqttMessageType.PUBREL, e.getKey(), 0));
+                continue;
+            }
+            MqttMessage publish = o.delivery.message().isExpired(now) ? null
+                    : OutboundPublish.build(o.delivery, e.getKey(), true, v5, clientTopicAliasMax, outAliases,
+                    clientMaxPacketSize);
+            if (publish == null) {
+                it.remove();
+                rt.metrics().droppedExpired.increment();
+                continue;
+            }
+            conn.send(publish);
+        }
+    }
+
+    private int nextPacketId() {
+        do {
+            lastPacketId = lastPacketId == 65535 ? 1 : lastPacketId + 1;
+        } while (inflight.containsKey(lastPacketId));
+        return lastPacketId;
+    }
+}

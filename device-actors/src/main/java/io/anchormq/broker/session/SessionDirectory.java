@@ -1,0 +1,89 @@
+package io.anchormq.broker.session;
+
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Finds or creates the session actor of a client id. Only CONNECTs and session ends pass through here, never
+ * PUBLISHes. A session that wants to end asks first ({@link RequestStop}); the request is granted only if no
+ * CONNECT was forwarded to it since it last saw one, so a reconnect can never be lost to a stopping actor.
+ */
+public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> {
+
+    public sealed interface Command {
+    }
+
+    record Connect(MqttConnection connection, MqttConnectMessage connect, String clientId, boolean assignedId,
+                   boolean generatedId, int keepAlive, boolean keepAliveAdjusted) implements Command {
+    }
+
+    record RequestStop(String clientId, ActorRef<SessionActor.Command> session, long epoch) implements Command {
+    }
+
+    private static final class Entry {
+        final ActorRef<SessionActor.Command> ref;
+        long epoch;
+
+        Entry(ActorRef<SessionActor.Command> ref) {
+            this.ref = ref;
+        }
+    }
+
+    private final SessionRuntime runtime;
+    private final AtomicInteger sessionCount;
+    private final Map<String, Entry> sessions = new HashMap<>();
+    /** Seeded from the clock so that session versions keep increasing across broker restarts. */
+    private long sessionVersion = System.currentTimeMillis() * 1000;
+    private long spawned;
+
+    static Behavior<Command> create(SessionRuntime runtime, AtomicInteger sessionCount) {
+        return Behaviors.setup(ctx -> new SessionDirectory(ctx, runtime, sessionCount));
+    }
+
+    private SessionDirectory(ActorContext<Command> context, SessionRuntime runtime, AtomicInteger sessionCount) {
+        super(context);
+        this.runtime = runtime;
+        this.sessionCount = sessionCount;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Connect.class, this::onConnect)
+                .onMessage(RequestStop.class, this::onRequestStop)
+                .build();
+    }
+
+    private Behavior<Command> onConnect(Connect c) {
+        Entry entry = sessions.get(c.clientId());
+        if (entry == null) {
+            ActorRef<SessionActor.Command> ref = getContext().spawn(
+                    SessionActor.create(runtime, c.clientId(), getContext().getSelf()), "session-" + (++spawned));
+            entry = new Entry(ref);
+            sessions.put(c.clientId(), entry);
+            sessionCount.set(sessions.size());
+        }
+        entry.epoch++;
+        entry.ref.tell(new SessionActor.Attach(c.connection(), c.connect(), c.clientId(), c.assignedId(),
+                c.generatedId(), c.keepAlive(), c.keepAliveAdjusted(), ++sessionVersion, entry.epoch));
+        return this;
+    }
+
+    private Behavior<Command> onRequestStop(RequestStop r) {
+        Entry entry = sessions.get(r.clientId());
+        if (entry != null && entry.ref.equals(r.session()) && entry.epoch == r.epoch()) {
+            sessions.remove(r.clientId());
+            sessionCount.set(sessions.size());
+            r.session().tell(new SessionActor.Stop());
+        }
+        return this;
+    }
+}

@@ -1,0 +1,18 @@
+package io.anchormq.broker.session;
+
+import io.anchormq.broker.BrokerMetrics;
+import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.auth.AccessPolicy;
+import io.anchormq.broker.events.BrokerEvents;
+import io.anchormq.broker.retained.RetainedStore;
+import io.anchormq.broker.routing.TopicRouter;
+
+/** The shared, thread-safe parts every session and connection works with. */
+record SessionRuntime(
+        BrokerSettings settings,
+        TopicRouter router,
+        RetainedStore retained,
+        BrokerEvents events,
+        AccessPolicy access,
+        BrokerMetrics metrics) {
+}
