@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -38,7 +39,9 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
     private final Map<String, Presence> presence = new HashMap<>();
 
     public static Behavior<BrokerEvent> create(TopicRouter router, RetainedStore retained, String topicPrefix) {
-        return Behaviors.setup(ctx -> new PresenceTracker(ctx, router, retained, topicPrefix));
+        return Behaviors.supervise(Behaviors.<BrokerEvent>setup(
+                        ctx -> new PresenceTracker(ctx, router, retained, topicPrefix)))
+                .onFailure(SupervisorStrategy.resume());
     }
 
     private PresenceTracker(ActorContext<BrokerEvent> context, TopicRouter router, RetainedStore retained,

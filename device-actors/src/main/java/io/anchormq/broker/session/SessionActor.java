@@ -45,6 +45,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -98,6 +99,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private static final String WILL_TIMER = "will";
     private static final String EXPIRY_TIMER = "expiry";
     private static final long NO_LIMIT = Long.MAX_VALUE;
+    private static final long LONGEST_TIMER_MILLIS = Duration.ofDays(30).toMillis();
 
     /** How the router reaches this session: a direct {@code tell}, no intermediary. */
     private static final class Handle implements Subscriber {
@@ -158,6 +160,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private long epoch;
     private boolean existed;
     private Will pendingWill;
+    private long willDueMillis;
+    private long expiryDueMillis;
 
     // connection state: valid while conn != null
     private MqttConnection conn;
@@ -171,7 +175,10 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private Will will;
 
     static Behavior<Command> create(SessionRuntime rt, String clientId, ActorRef<SessionDirectory.Command> directory) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new SessionActor(ctx, timers, rt, clientId, directory)));
+        // a failure while handling one message must not cost the session its state
+        return Behaviors.supervise(Behaviors.<Command>setup(ctx -> Behaviors.<Command>withTimers(
+                        timers -> new SessionActor(ctx, timers, rt, clientId, directory))))
+                .onFailure(SupervisorStrategy.resume());
     }
 
     private SessionActor(ActorContext<Command> context, TimerScheduler<Command> timers, SessionRuntime rt,
@@ -303,8 +310,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         if (w != null) {
             if (w.delaySeconds() > 0 && sessionExpiry > 0) {
                 pendingWill = w;
-                timers.startSingleTimer(WILL_TIMER, new WillDelayElapsed(),
-                        Duration.ofSeconds(Math.min(w.delaySeconds(), sessionExpiry)));
+                willDueMillis = System.currentTimeMillis() + 1000 * Math.min(w.delaySeconds(), sessionExpiry);
+                armTimer(WILL_TIMER, new WillDelayElapsed(), willDueMillis);
             } else {
                 publishWill(w);
             }
@@ -316,7 +323,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         if (sessionExpiry == 0) {
             endSession();
         } else if (sessionExpiry < BrokerSettings.SESSION_NEVER_EXPIRES) {
-            timers.startSingleTimer(EXPIRY_TIMER, new ExpiryElapsed(), Duration.ofSeconds(sessionExpiry));
+            expiryDueMillis = System.currentTimeMillis() + 1000 * sessionExpiry;
+            armTimer(EXPIRY_TIMER, new ExpiryElapsed(), expiryDueMillis);
         }
     }
 
@@ -332,7 +340,20 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         rt.router().route(m);
     }
 
+    /**
+     * Starts a timer for a wall-clock deadline. Pekko's scheduler cannot take delays of months, but MQTT intervals
+     * go up to 136 years, so long waits are cut into steps and re-armed until the deadline.
+     */
+    private void armTimer(String key, Command message, long dueMillis) {
+        long delay = Math.max(0, Math.min(dueMillis - System.currentTimeMillis(), LONGEST_TIMER_MILLIS));
+        timers.startSingleTimer(key, message, Duration.ofMillis(delay));
+    }
+
     private Behavior<Command> onWillDelayElapsed() {
+        if (System.currentTimeMillis() < willDueMillis) {
+            armTimer(WILL_TIMER, new WillDelayElapsed(), willDueMillis);
+            return this;
+        }
         Will w = pendingWill;
         pendingWill = null;
         if (w != null) {
@@ -342,7 +363,9 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     }
 
     private Behavior<Command> onExpiryElapsed() {
-        if (conn == null) {
+        if (System.currentTimeMillis() < expiryDueMillis) {
+            armTimer(EXPIRY_TIMER, new ExpiryElapsed(), expiryDueMillis);
+        } else if (conn == null) {
             endSession();
         }
         return this;

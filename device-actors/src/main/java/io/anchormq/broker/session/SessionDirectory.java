@@ -28,6 +28,9 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
     record RequestStop(String clientId, ActorRef<SessionActor.Command> session, long epoch) implements Command {
     }
 
+    private record SessionTerminated(String clientId, ActorRef<SessionActor.Command> session) implements Command {
+    }
+
     private static final class Entry {
         final ActorRef<SessionActor.Command> ref;
         long epoch;
@@ -59,6 +62,7 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
         return newReceiveBuilder()
                 .onMessage(Connect.class, this::onConnect)
                 .onMessage(RequestStop.class, this::onRequestStop)
+                .onMessage(SessionTerminated.class, this::onSessionTerminated)
                 .build();
     }
 
@@ -67,6 +71,7 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
         if (entry == null) {
             ActorRef<SessionActor.Command> ref = getContext().spawn(
                     SessionActor.create(runtime, c.clientId(), getContext().getSelf()), "session-" + (++spawned));
+            getContext().watchWith(ref, new SessionTerminated(c.clientId(), ref));
             entry = new Entry(ref);
             sessions.put(c.clientId(), entry);
             sessionCount.set(sessions.size());
@@ -74,6 +79,16 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
         entry.epoch++;
         entry.ref.tell(new SessionActor.Attach(c.connection(), c.connect(), c.clientId(), c.assignedId(),
                 c.generatedId(), c.keepAlive(), c.keepAliveAdjusted(), ++sessionVersion, entry.epoch));
+        return this;
+    }
+
+    /** A session actor that stopped without being asked to (it should not) must not keep its client id. */
+    private Behavior<Command> onSessionTerminated(SessionTerminated t) {
+        Entry entry = sessions.get(t.clientId());
+        if (entry != null && entry.ref.equals(t.session())) {
+            sessions.remove(t.clientId());
+            sessionCount.set(sessions.size());
+        }
         return this;
     }
 
