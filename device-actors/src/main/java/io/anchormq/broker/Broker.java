@@ -12,10 +12,6 @@ import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.routing.TopicRouter;
 import io.anchormq.broker.session.Sessions;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.mqtt.MqttDecoder;
-import io.netty.handler.codec.mqtt.MqttEncoder;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,12 +81,7 @@ public final class Broker {
 
     /** Installs the MQTT codec and a connection handler on a freshly accepted channel. */
     public void initChannel(Channel channel) {
-        ChannelPipeline p = channel.pipeline();
-        // batches the flushes of many small acks and deliveries into fewer syscalls
-        p.addLast("flushConsolidation", new FlushConsolidationHandler(256, true));
-        p.addLast("decoder", new MqttDecoder(settings.maxPacketSize()));
-        p.addLast("encoder", MqttEncoder.INSTANCE);
-        p.addLast("session", sessions.newConnectionHandler());
+        sessions.initChannel(channel);
     }
 
     public BrokerSettings settings() {

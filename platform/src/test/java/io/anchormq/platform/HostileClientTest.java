@@ -209,6 +209,58 @@ class HostileClientTest {
         healthy.assertStillServed();
     }
 
+    @Test
+    void pipelinedPingreqRightAfterConnectIsAnsweredOnlyAfterConnack() throws Exception {
+        // clients need not wait for CONNACK (3.1.1 3.1.4); the first packet from the server MUST be CONNACK
+        // [MQTT-3.2.0-1]. Repeated because a violation is a race.
+        for (int i = 0; i < 20; i++) {
+            try (RawMqttClient c = RawMqttClient.open(broker.port())) {
+                c.send(RawMqttClient.concat(Connect.v311(id()).encode(), RawMqttClient.pingreq()));
+                Packet first = c.expectPacket(CONNACK, WAIT);
+                assertEquals(0, first.reasonCode, first::toString);
+                c.expectPacket(RawMqttClient.PINGRESP, WAIT);
+            }
+        }
+        healthy.assertStillServed();
+    }
+
+    @Test
+    void pipelinedMalformedPublishRightAfterConnectV5GetsConnackBeforeDisconnect81() throws Exception {
+        // 5.0 [MQTT-3.2.0-1]: CONNACK before any other packet; [MQTT-3.14.0-1]: no DISCONNECT before a CONNACK with
+        // reason < 0x80. The CONNECT is valid, so CONNACK 0x00 and then DISCONNECT 0x81 for the QoS 3 PUBLISH.
+        for (int i = 0; i < 20; i++) {
+            try (RawMqttClient c = RawMqttClient.open(broker.port())) {
+                c.send(RawMqttClient.concat(Connect.v5(id()).encode(),
+                        Publish.v5("hostile/pipelined").qos(3).packetId(1).payload("qos3").encode()));
+                c.protocolVersion(V5);
+                Packet first = c.expectPacket(CONNACK, WAIT);
+                assertEquals(0, first.reasonCode, first::toString);
+                c.expectDisconnect(0x81, WAIT);
+                c.expectClosed(WAIT);
+            }
+        }
+        healthy.assertStillServed();
+    }
+
+    @Test
+    void hugeSessionExpiryIntervalDoesNotWedgeTheClientId() throws Exception {
+        // 5.0 3.1.2.11.2: any four-byte value is a valid Session Expiry Interval (0xFFFFFFFF = never); the broker
+        // may cap it, but a later CONNECT with the same client id must still be answered. 268435456 s ~ 8.5 years
+        // (beyond the ~248 days a Pekko scheduler accepts).
+        String clientId = id();
+        try (RawMqttClient c = RawMqttClient.open(broker.port())) {
+            c.connect(Connect.v5(clientId).properties(
+                    Props.of().integer(RawMqttClient.SESSION_EXPIRY_INTERVAL, 0x1000_0000L)));
+        } // network close without DISCONNECT: the session stays for its (huge) expiry
+        try (RawMqttClient again = RawMqttClient.open(broker.port())) {
+            again.send(Connect.v5(clientId));
+            Packet connack = again.expectPacket(CONNACK, WAIT);
+            assertEquals(0, connack.reasonCode, connack::toString);
+            again.expectAlive();
+        }
+        healthy.assertStillServed();
+    }
+
     // ===================================================================================== PUBLISH
 
     @Test
@@ -363,6 +415,60 @@ class HostileClientTest {
     @Test
     void topicNameWithNullCharacterIsClosed() throws Exception {
         assertInvalidTopicNameClosesConnection(new byte[] {'a', '/', 0x00, 'b'}); // [MQTT-1.5.3-2]
+    }
+
+    @Test
+    void clientIdentifierWithInvalidUtf8IsClosedWithoutConnack() throws Exception {
+        try (RawMqttClient c = RawMqttClient.open(broker.port())) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            RawMqttClient.writeUtf8(body, "MQTT");
+            body.write(V3_1_1);
+            body.write(0x02); // clean session
+            RawMqttClient.writeU16(body, 0);
+            RawMqttClient.writeBinary(body, new byte[] {'c', (byte) 0xC0, (byte) 0xAF});
+            c.send(RawMqttClient.packet(RawMqttClient.CONNECT << 4, body.toByteArray()));
+            c.expectClosed(WAIT); // [MQTT-1.5.3-1]
+        }
+        healthy.assertStillServed();
+    }
+
+    @Test
+    void topicFilterWithInvalidUtf8IsClosed() throws Exception {
+        try (RawMqttClient c = RawMqttClient.open(broker.port())) {
+            c.connect311(id());
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            RawMqttClient.writeU16(body, 6);
+            RawMqttClient.writeBinary(body, new byte[] {'a', '/', (byte) 0xED, (byte) 0xA0, (byte) 0x80});
+            body.write(1);
+            c.send(RawMqttClient.packet(RawMqttClient.SUBSCRIBE << 4 | 0x02, body.toByteArray()));
+            c.expectClosed(WAIT); // [MQTT-1.5.3-1]: no SUBACK, closed
+        }
+        healthy.assertStillServed();
+    }
+
+    @Test
+    void publishWithPropertyIncludedTwiceGetsDisconnect82() throws Exception {
+        try (RawMqttClient c = RawMqttClient.open(broker.port())) {
+            c.connect5(id());
+            c.send(Publish.v5(healthy.topic).qos(1).packetId(2).payload("twice").properties(Props.of()
+                    .integer(RawMqttClient.MESSAGE_EXPIRY_INTERVAL, 60)
+                    .integer(RawMqttClient.MESSAGE_EXPIRY_INTERVAL, 120)));
+            c.expectDisconnect(0x82, WAIT); // 5.0 2.2.2.2: a property other than user property twice = Protocol Error
+            c.expectClosed(WAIT);
+        }
+        healthy.assertStillServed(); // strict: the message must not have been routed
+    }
+
+    @Test
+    void publishFromClientWithSubscriptionIdentifierGetsDisconnect82() throws Exception {
+        try (RawMqttClient c = RawMqttClient.open(broker.port())) {
+            c.connect5(id());
+            c.send(Publish.v5(healthy.topic).qos(1).packetId(2).payload("subid").properties(Props.of()
+                    .integer(RawMqttClient.SUBSCRIPTION_IDENTIFIER, 5)));
+            c.expectDisconnect(0x82, WAIT); // [MQTT-3.3.4-6]: client PUBLISH MUST NOT carry a Subscription Identifier
+            c.expectClosed(WAIT);
+        }
+        healthy.assertStillServed();
     }
 
     private void assertInvalidTopicNameClosesConnection(byte[] topic) throws Exception {
@@ -594,9 +700,9 @@ class HostileClientTest {
             }
             long heapGrowth = BrokerMemory.usedHeapAfterGc() - heapBefore;
             long directAfter = BrokerMemory.nettyDirectMemory();
-            System.out.printf("flood: %s written by the non-reading client, heap growth %s, netty direct %s -> %s%n",
-                    BrokerMemory.mib(written.get()), BrokerMemory.mib(heapGrowth), BrokerMemory.mib(directBefore),
-                    BrokerMemory.mib(directAfter));
+            System.out.printf("flood: %s written by the non-reading client, heap growth %s, netty direct %s%n",
+                    BrokerMemory.mib(written.get()), BrokerMemory.mib(heapGrowth), directBefore < 0 ? "not tracked"
+                            : BrokerMemory.mib(directBefore) + " -> " + BrokerMemory.mib(directAfter));
             assertTrue(heapGrowth < 64 * BrokerMemory.MIB, "broker heap grew by " + BrokerMemory.mib(heapGrowth)
                     + " while a client flooded " + BrokerMemory.mib(written.get()) + " without reading");
             if (directBefore >= 0) {

@@ -15,6 +15,7 @@ import io.anchormq.platform.RawMqttClient.Packet;
 import io.anchormq.platform.RawMqttClient.Props;
 import io.anchormq.platform.RawMqttClient.Publish;
 import io.anchormq.platform.RawMqttClient.Subscription;
+import com.typesafe.config.ConfigFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,7 +64,7 @@ class MutationFuzzTest {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern ONLINE_TRUE = Pattern.compile("\"online\"\\s*:\\s*true");
 
-    private static BrokerFixture broker;
+    private static AnchormqServer server;
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     private static final String PROBE_TOPIC = "anchormq-fuzz-probe/" + UUID.randomUUID();
 
@@ -76,6 +77,14 @@ class MutationFuzzTest {
     private static final AtomicInteger connectFailures = new AtomicInteger();
     private static final AtomicInteger connacks = new AtomicInteger();
     private static final AtomicInteger lingering = new AtomicInteger();
+    /** Connections whose first byte from the broker was not a CONNACK fixed header (0x20). */
+    private static final AtomicInteger notConnackFirst = new AtomicInteger();
+    private static final Map<String, Integer> notConnackFirstExamples = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, List<byte[]>> LAST_BY_CLIENT_ID = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Inputs (hex, one packet per line) of connections the broker did not close within 1 s of the client's FIN. */
+    private static final List<String> lingeringExamples = java.util.Collections.synchronizedList(new ArrayList<>());
+    private static long openConnectionsBefore = -1;
+    private static long openConnectionsAfter = -1;
     private static final AtomicReference<Throwable> workerBug = new AtomicReference<>();
     private static int probesSent;
     private static int probesDelivered;
@@ -89,9 +98,15 @@ class MutationFuzzTest {
 
     @BeforeAll
     static void fuzz() throws Exception {
-        broker = BrokerFixture.start("anchormq.mqtt.connect-timeout = 2s");
-        try (RawMqttClient subscriber = RawMqttClient.open(broker.port());
-                RawMqttClient publisher = RawMqttClient.open(broker.port())) {
+        // started directly (not via BrokerFixture) so that its connection counter can be read
+        server = AnchormqServer.start(ConfigFactory.parseString("""
+                anchormq.mqtt.host = "127.0.0.1"
+                anchormq.mqtt.port = 0
+                anchormq.data-dir = "target/test-data"
+                anchormq.mqtt.connect-timeout = 2s
+                """).withFallback(ConfigFactory.load()));
+        try (RawMqttClient subscriber = RawMqttClient.open(server.mqttPort());
+                RawMqttClient publisher = RawMqttClient.open(server.mqttPort())) {
             healthyIds = Set.of("fuzz-healthy-subscriber-" + RUN, "fuzz-probe-publisher-" + RUN);
             subscriber.connect5("fuzz-healthy-subscriber-" + RUN);
             subscriber.subscribe(1, PROBE_TOPIC, 1, 0x01);
@@ -102,6 +117,7 @@ class MutationFuzzTest {
             probe(publisher, subscriber);
             Thread.sleep(500);
             onlineBefore = onlineClientIds(Duration.ofSeconds(10), healthyIds);
+            openConnectionsBefore = awaitOpenConnections(healthyIds.size(), Duration.ofSeconds(5));
             heapBefore = BrokerMemory.usedHeapAfterGc();
             packetsSent.set(0);
             packetsWritten.set(0);
@@ -109,6 +125,9 @@ class MutationFuzzTest {
             connectFailures.set(0);
             connacks.set(0);
             lingering.set(0);
+            lingeringExamples.clear();
+            notConnackFirst.set(0);
+            notConnackFirstExamples.clear();
             probesSent = 0;
             probesDelivered = 0;
 
@@ -120,12 +139,14 @@ class MutationFuzzTest {
             }
 
             onlineAfter = onlineClientIds(Duration.ofSeconds(15), healthyIds);
+            openConnectionsAfter = awaitOpenConnections(openConnectionsBefore, Duration.ofSeconds(10));
             heapAfter = BrokerMemory.usedHeapAfterGc();
             System.out.printf("fuzz: seed=%d packets=%d (fully written %d) connections=%d connacks=%d "
-                            + "connectFailures=%d lingering=%d probes=%d/%d elapsed=%d ms heap %s -> %s online %s -> %s%n",
+                            + "connectFailures=%d lingering=%d notConnackFirst=%d %s probes=%d/%d elapsed=%d ms heap %s -> %s "
+                            + "open connections %d -> %d online %s -> %s%n",
                     SEED, packetsSent.get(), packetsWritten.get(), connections.get(), connacks.get(), connectFailures.get(),
-                    lingering.get(), probesDelivered, probesSent, elapsedMs, BrokerMemory.mib(heapBefore),
-                    BrokerMemory.mib(heapAfter), onlineBefore, onlineAfter);
+                    lingering.get(), notConnackFirst.get(), notConnackFirstExamples, probesDelivered, probesSent, elapsedMs, BrokerMemory.mib(heapBefore),
+                    BrokerMemory.mib(heapAfter), openConnectionsBefore, openConnectionsAfter, onlineBefore, onlineAfter);
             subscriber.disconnectAndClose();
             publisher.disconnectAndClose();
         }
@@ -133,8 +154,8 @@ class MutationFuzzTest {
 
     @AfterAll
     static void stopBroker() {
-        if (broker != null) {
-            broker.close();
+        if (server != null) {
+            server.close();
         }
     }
 
@@ -170,10 +191,25 @@ class MutationFuzzTest {
     }
 
     @Test
+    void openConnectionCountReturnsToBaselineAfterFuzzing() {
+        assertEquals(openConnectionsBefore, openConnectionsAfter, () -> "open connections before vs after fuzzing; "
+                + lingering.get() + " fuzz connections were not closed by the broker within 1 s of the client's FIN "
+                + "(then reset by the client), e.g. (packets as sent):" + lingeringExamples);
+    }
+
+    @Test
+    void brokerSendsConnackBeforeAnyOtherPacketOnEveryFuzzConnection() {
+        // 3.1.1 [MQTT-3.2.0-1]: the first packet from the server MUST be CONNACK; 5.0 [MQTT-3.2.0-1] and
+        // [MQTT-3.14.0-1]: no other packet (in particular no DISCONNECT) before a CONNACK
+        assertEquals(0, notConnackFirst.get(), () -> "connections whose first packet from the broker was not CONNACK, "
+                + "by first byte: " + notConnackFirstExamples);
+    }
+
+    @Test
     void brokerServesNewClientsAfterFuzzing() throws IOException {
         String topic = "fuzz-after/" + RUN;
-        try (RawMqttClient sub = RawMqttClient.open(broker.port());
-                RawMqttClient pub = RawMqttClient.open(broker.port())) {
+        try (RawMqttClient sub = RawMqttClient.open(server.mqttPort());
+                RawMqttClient pub = RawMqttClient.open(server.mqttPort())) {
             sub.connect5("fuzz-after-sub-" + RUN);
             sub.subscribe(1, topic, 2, 0x02);
             pub.connect311("fuzz-after-pub-" + RUN);
@@ -213,7 +249,7 @@ class MutationFuzzTest {
                         sentThisCampaign.addAndGet(packets.size());
                         packetsSent.addAndGet(packets.size());
                         try {
-                            fuzzOneConnection(packets, random);
+                            fuzzOneConnection(clientId, packets, random);
                         } catch (RuntimeException | Error e) {
                             workerBug.compareAndSet(null, e);
                             return;
@@ -253,12 +289,13 @@ class MutationFuzzTest {
     }
 
     /** One fuzz connection: send everything, half-close, read until the broker closes (bounded), reset. */
-    private static void fuzzOneConnection(List<byte[]> packets, Random random) {
+    private static void fuzzOneConnection(String clientId, List<byte[]> packets, Random random) {
+        List<byte[]> previousWithSameId = LAST_BY_CLIENT_ID.put(clientId, packets);
         Socket socket = new Socket();
         try {
             try {
                 socket.setTcpNoDelay(true);
-                socket.connect(new InetSocketAddress("127.0.0.1", broker.port()), 2000);
+                socket.connect(new InetSocketAddress("127.0.0.1", server.mqttPort()), 2000);
             } catch (IOException e) {
                 connectFailures.incrementAndGet();
                 return;
@@ -285,7 +322,18 @@ class MutationFuzzTest {
             } catch (IOException brokerClosedEarly) {
                 // expected for most mutations: the broker closes on the first malformed packet
             }
-            drainUntilClosed(socket);
+            if (!drainUntilClosed(socket) && lingeringExamples.size() < 3) {
+                StringBuilder example = new StringBuilder("\n  connection of client id ").append(clientId)
+                        .append(':');
+                for (byte[] p : packets) {
+                    example.append("\n    ").append(java.util.HexFormat.of().formatHex(p));
+                }
+                example.append("\n  preceded by the previous connection with the same client id:");
+                for (byte[] p : previousWithSameId == null ? List.<byte[]>of() : previousWithSameId) {
+                    example.append("\n    ").append(java.util.HexFormat.of().formatHex(p));
+                }
+                lingeringExamples.add(example.toString());
+            }
         } catch (IOException ignored) {
             // socket option failures on an already reset socket
         } finally {
@@ -302,7 +350,8 @@ class MutationFuzzTest {
         }
     }
 
-    private static void drainUntilClosed(Socket socket) {
+    /** Reads until EOF/reset for at most 1 s; false if the broker kept the connection open that long. */
+    private static boolean drainUntilClosed(Socket socket) {
         long deadline = System.nanoTime() + 1_000_000_000L;
         byte[] buf = new byte[4096];
         boolean first = true;
@@ -316,16 +365,22 @@ class MutationFuzzTest {
                     continue;
                 }
                 if (n < 0) {
-                    return;
+                    return true;
                 }
-                if (first && n > 0 && (buf[0] & 0xFF) == 0x20) {
-                    connacks.incrementAndGet();
+                if (first && n > 0) {
+                    if ((buf[0] & 0xFF) == 0x20) {
+                        connacks.incrementAndGet();
+                    } else {
+                        notConnackFirst.incrementAndGet();
+                        notConnackFirstExamples.merge(String.format("0x%02X", buf[0] & 0xFF), 1, Integer::sum);
+                    }
                 }
                 first = false;
             }
             lingering.incrementAndGet(); // the broker kept a half-closed connection open for > 1 s
+            return false;
         } catch (IOException reset) {
-            // closed by reset
+            return true; // closed by reset
         }
     }
 
@@ -343,6 +398,21 @@ class MutationFuzzTest {
         }
     }
 
+    /** The broker's open connection counter. */
+    private static long openConnections() {
+        return server.broker().metrics().connectionsOpen.sum();
+    }
+
+    private static long awaitOpenConnections(long expected, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long open = openConnections();
+        while (open != expected && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            open = openConnections();
+        }
+        return open;
+    }
+
     /**
      * Client ids reported online by the retained presence messages on {@code $SYS/anchormq/presence/#}, excluding the
      * checker itself. Polls until the set equals {@code expected} (if given) or the timeout ends.
@@ -354,7 +424,7 @@ class MutationFuzzTest {
         do {
             String checkerId = "fuzz-presence-checker-" + RUN + "-" + round++;
             Map<String, String> latest = new TreeMap<>();
-            try (RawMqttClient checker = RawMqttClient.open(broker.port())) {
+            try (RawMqttClient checker = RawMqttClient.open(server.mqttPort())) {
                 checker.connect311(checkerId);
                 checker.send(RawMqttClient.subscribe(V3_1_1, 1, Props.NONE,
                         new Subscription("$SYS/anchormq/presence/#", 0)));

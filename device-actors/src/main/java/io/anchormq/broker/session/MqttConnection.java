@@ -54,7 +54,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(MqttConnection.class);
     private static final AtomicLong IDS = new AtomicLong();
     /** The codec stores the negotiated protocol version under this channel attribute. */
-    private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
+    private static final AttributeKey<MqttVersion> CODEC_VERSION = PacketInspector.CODEC_VERSION;
 
     private enum State { AWAIT_CONNECT, CONNECTING, ATTACHED, CLOSED }
 
@@ -127,9 +127,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
             state = State.ATTACHED;
-            while (!pendingUntilAttached.isEmpty()) {
+            while (!pendingUntilAttached.isEmpty() && closeReason == null) {
                 forward(pendingUntilAttached.poll());
             }
+            pendingUntilAttached.clear();
             if (unprocessed.get() < runtime.settings().inboundBufferHighWatermark()) {
                 channel.config().setAutoRead(true);
             }
@@ -209,7 +210,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         if (message.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
-            onDecodeFailure(message.decoderResult().cause());
+            Throwable cause = message.decoderResult().cause();
+            afterConnAck(() -> onDecodeFailure(cause));
             return;
         }
         MqttMessageType type = message.fixedHeader().messageType();
@@ -224,11 +226,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             }
             case CONNECTING, ATTACHED -> {
                 if (type == MqttMessageType.CONNECT) {
-                    protocolViolation(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "second CONNECT on one connection");
+                    afterConnAck(() -> protocolViolation(MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
+                            "second CONNECT on one connection"));
                 } else if (type == MqttMessageType.PINGREQ) {
                     // stateless: answered here so pings never wait behind the session's work
-                    ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false,
-                            MqttQoS.AT_MOST_ONCE, false, 0)));
+                    afterConnAck(() -> ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP,
+                            false, MqttQoS.AT_MOST_ONCE, false, 0))));
                 } else {
                     Object packet = type == MqttMessageType.PUBLISH ? copyPublish((MqttPublishMessage) message)
                             : message;
@@ -269,7 +272,23 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
 
     // ---- internals ------------------------------------------------------------------------------------------
 
+    /**
+     * Runs an action now, or once the session has sent CONNACK if the CONNECT is still being handled, so that
+     * nothing reaches the client before its CONNACK (MQTT-3.2.0-1).
+     */
+    private void afterConnAck(Runnable action) {
+        if (state == State.CONNECTING) {
+            pendingUntilAttached.add(action);
+        } else {
+            action.run();
+        }
+    }
+
     private void forward(Object packet) {
+        if (packet instanceof Runnable action) {
+            action.run();
+            return;
+        }
         if (unprocessed.incrementAndGet() >= runtime.settings().inboundBufferHighWatermark()) {
             channel.config().setAutoRead(false);
         }
@@ -321,6 +340,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         if (cause instanceof TooLongFrameException) {
             disconnect(MqttReasonCodes.Disconnect.PACKET_TOO_LARGE, "packet too large");
+        } else if (cause instanceof PacketInspector.ProtocolViolation) {
+            disconnect(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "protocol error: " + cause.getMessage());
         } else {
             disconnect(MqttReasonCodes.Disconnect.MALFORMED_PACKET, "malformed packet: " + cause.getMessage());
         }
@@ -422,8 +443,19 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         state = State.CONNECTING;
         channel.config().setAutoRead(false);
+        channel.eventLoop().schedule(() -> {
+            if (state == State.CONNECTING) {
+                // the session never took the connection (it should always): do not leave it hanging unread
+                log.warn("connection {} of client {} was not attached to its session in time", id, clientIdOf(connect));
+                closeWith("session did not respond");
+            }
+        }, runtime.settings().connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         directory.tell(new SessionDirectory.Connect(this, connect, clientId, assigned, generated, keepAlive,
                 keepAliveAdjusted));
+    }
+
+    private static String clientIdOf(MqttConnectMessage connect) {
+        return connect.payload().clientIdentifier();
     }
 
     private void malformedConnect(String reason) {

@@ -6,7 +6,11 @@ import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.events.BrokerEvents;
 import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.routing.TopicRouter;
-import io.netty.channel.ChannelHandler;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -26,9 +30,16 @@ public final class Sessions {
                 Props.empty());
     }
 
-    /** A new handler for one accepted connection; goes last in the pipeline, after the MQTT codec. */
-    public ChannelHandler newConnectionHandler() {
-        return new MqttConnection(runtime, directory);
+    /** Installs the MQTT codec and a connection handler on a freshly accepted channel. */
+    public void initChannel(Channel channel) {
+        int maxPacketSize = runtime.settings().maxPacketSize();
+        ChannelPipeline p = channel.pipeline();
+        // batches the flushes of many small acks and deliveries into fewer syscalls
+        p.addLast("flushConsolidation", new FlushConsolidationHandler(256, true));
+        p.addLast("inspector", new PacketInspector(maxPacketSize));
+        p.addLast("decoder", new MqttDecoder(maxPacketSize));
+        p.addLast("encoder", MqttEncoder.INSTANCE);
+        p.addLast("session", new MqttConnection(runtime, directory));
     }
 
     /** Sessions that exist now, connected or not. */
