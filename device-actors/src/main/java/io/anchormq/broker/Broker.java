@@ -84,6 +84,11 @@ public final class Broker {
         sessions.initChannel(channel);
     }
 
+    /** Disconnects every client (MQTT 5: with reason 0x8B, server shutting down); sessions are not kept. */
+    public void shutdown() {
+        sessions.disconnectAll();
+    }
+
     public BrokerSettings settings() {
         return settings;
     }

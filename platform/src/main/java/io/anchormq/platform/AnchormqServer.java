@@ -62,6 +62,8 @@ public final class AnchormqServer implements AutoCloseable {
 
     @Override
     public void close() {
+        mqtt.stopAccepting();
+        broker.shutdown();
         mqtt.close();
         system.terminate();
         try {

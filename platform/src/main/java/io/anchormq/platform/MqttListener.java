@@ -57,6 +57,10 @@ final class MqttListener implements AutoCloseable {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
+    void stopAccepting() {
+        serverChannel.close().syncUninterruptibly();
+    }
+
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();

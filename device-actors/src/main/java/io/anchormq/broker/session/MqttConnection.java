@@ -152,7 +152,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
 
     /** Server-initiated end: MQTT 5 clients are told why with a DISCONNECT first. */
     void disconnect(MqttReasonCodes.Disconnect code, String reason) {
-        if (closeReason != null) {
+        if (closeReason != null || channel == null) {
             return;
         }
         closeReason = reason;

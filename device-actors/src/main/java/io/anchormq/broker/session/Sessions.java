@@ -11,6 +11,9 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -22,6 +25,7 @@ public final class Sessions {
     private final SessionRuntime runtime;
     private final ActorRef<SessionDirectory.Command> directory;
     private final AtomicInteger sessionCount = new AtomicInteger();
+    private final Set<MqttConnection> connections = ConcurrentHashMap.newKeySet();
 
     public Sessions(ActorSystem<?> system, BrokerSettings settings, TopicRouter router, RetainedStore retained,
                     BrokerEvents events, AccessPolicy access, BrokerMetrics metrics) {
@@ -39,7 +43,17 @@ public final class Sessions {
         p.addLast("inspector", new PacketInspector(maxPacketSize));
         p.addLast("decoder", new MqttDecoder(maxPacketSize));
         p.addLast("encoder", MqttEncoder.INSTANCE);
-        p.addLast("session", new MqttConnection(runtime, directory));
+        MqttConnection connection = new MqttConnection(runtime, directory);
+        p.addLast("session", connection);
+        connections.add(connection);
+        channel.closeFuture().addListener(f -> connections.remove(connection));
+    }
+
+    /** Tells every connected client that the server is going away (MQTT 5: DISCONNECT 0x8B) and closes it. */
+    public void disconnectAll() {
+        for (MqttConnection c : connections) {
+            c.disconnect(MqttReasonCodes.Disconnect.SERVER_SHUTTING_DOWN, "server shutting down");
+        }
     }
 
     /** Sessions that exist now, connected or not. */
