@@ -8,8 +8,11 @@ import io.anchormq.broker.auth.DenyRules;
 import io.anchormq.broker.events.BrokerEvent;
 import io.anchormq.broker.events.BrokerEvents;
 import io.anchormq.broker.presence.PresenceTracker;
+import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.routing.TopicRouter;
+import io.anchormq.broker.session.InMemorySessionStore;
+import io.anchormq.broker.session.SessionStore;
 import io.anchormq.broker.session.Sessions;
 import io.netty.channel.Channel;
 import java.nio.charset.StandardCharsets;
@@ -31,18 +34,21 @@ public final class Broker {
 
     private final BrokerSettings settings;
     private final TopicRouter router = new TopicRouter();
-    private final RetainedStore retained = new RetainedStore();
+    private final RetainedStore retained;
     private final BrokerEvents events = new BrokerEvents();
     private final BrokerMetrics metrics = new BrokerMetrics();
     private final Sessions sessions;
 
+    /** A broker with in-memory storage and the access rules of the settings. */
     public Broker(ActorSystem<?> system, BrokerSettings settings) {
-        this(system, settings, accessPolicyOf(settings));
+        this(system, settings, accessPolicyOf(settings), new InMemorySessionStore(), new InMemoryRetainedStore());
     }
 
-    public Broker(ActorSystem<?> system, BrokerSettings settings, AccessPolicy access) {
+    public Broker(ActorSystem<?> system, BrokerSettings settings, AccessPolicy access, SessionStore sessionStore,
+                  RetainedStore retained) {
         this.settings = settings;
-        this.sessions = new Sessions(system, settings, router, retained, events, access, metrics);
+        this.retained = retained;
+        this.sessions = new Sessions(system, settings, router, retained, events, access, metrics, sessionStore);
         ActorRef<BrokerEvent> presence = system.systemActorOf(
                 PresenceTracker.create(router, retained, settings.presenceTopicPrefix()), "presence", Props.empty());
         events.subscribeToLifecycle(presence);
@@ -72,7 +78,8 @@ public final class Broker {
         router.route(message);
     }
 
-    private static AccessPolicy accessPolicyOf(BrokerSettings s) {
+    /** The access policy the settings describe: allow all, except the configured deny rules. */
+    public static AccessPolicy accessPolicyOf(BrokerSettings s) {
         if (s.denySubscribe().isEmpty() && s.denyPublish().isEmpty()) {
             return AccessPolicy.ALLOW_ALL;
         }

@@ -4,6 +4,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.anchormq.broker.Broker;
 import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.retained.InMemoryRetainedStore;
+import io.anchormq.broker.retained.RetainedStore;
+import io.anchormq.broker.session.InMemorySessionStore;
+import io.anchormq.broker.session.SessionStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,8 +33,13 @@ public final class AnchormqServer implements AutoCloseable {
         this.mqtt = mqtt;
     }
 
-    /** Starts everything; {@code config} is the full configuration (defaults included). */
+    /** Starts everything with in-memory storage; {@code config} is the full configuration (defaults included). */
     public static AnchormqServer start(Config config) {
+        return start(config, new InMemorySessionStore(), new InMemoryRetainedStore());
+    }
+
+    /** Starts everything with the given stores; sessions found in the session store are restored. */
+    public static AnchormqServer start(Config config, SessionStore sessionStore, RetainedStore retainedStore) {
         Path dataDir = Path.of(config.getString("anchormq.data-dir"));
         try {
             Files.createDirectories(dataDir);
@@ -40,7 +49,7 @@ public final class AnchormqServer implements AutoCloseable {
         BrokerSettings settings = BrokerSettings.from(config);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "anchormq", config);
         try {
-            Broker broker = new Broker(system, settings);
+            Broker broker = new Broker(system, settings, Broker.accessPolicyOf(settings), sessionStore, retainedStore);
             MqttListener mqtt = MqttListener.bind(broker, config.getString("anchormq.mqtt.host"),
                     config.getInt("anchormq.mqtt.port"));
             log.info("anchormq MQTT listener on {}:{} (data directory {})", config.getString("anchormq.mqtt.host"),

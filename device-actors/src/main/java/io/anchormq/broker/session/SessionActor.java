@@ -34,15 +34,11 @@ import io.netty.handler.codec.mqtt.MqttUnsubAckPayload;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -128,21 +124,6 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         }
     }
 
-    /** An outbound QoS 1/2 message sent and not yet acknowledged. */
-    private static final class Outgoing {
-        final Delivery delivery;
-        boolean released; // QoS 2: PUBREC received, PUBREL sent, waiting for PUBCOMP
-
-        Outgoing(Delivery delivery) {
-            this.delivery = delivery;
-        }
-    }
-
-    /** The will as sent in CONNECT; it becomes a message only when published, so its expiry starts then. */
-    private record Will(String topic, int qos, boolean retain, byte[] payload, MqttProperties properties,
-                        long delaySeconds) {
-    }
-
     private final SessionRuntime rt;
     private final BrokerSettings settings;
     private final String clientId;
@@ -150,18 +131,12 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private final TimerScheduler<Command> timers;
     private final Handle handle;
 
-    // session state: survives connections
-    private final Map<String, Subscription> subscriptions = new HashMap<>();
-    private final LinkedHashMap<Integer, Outgoing> inflight = new LinkedHashMap<>();
-    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
-    private final Set<Integer> awaitingPubrel = new HashSet<>();
-    private int lastPacketId;
-    private long sessionExpiry;
+    // session state: survives connections, kept in the session store
+    private final SessionStore store;
+    private SessionState state;
+    /** The state was discarded when the session ended; a new connection starts a fresh one. */
+    private boolean discarded;
     private long epoch;
-    private boolean existed;
-    private Will pendingWill;
-    private long willDueMillis;
-    private long expiryDueMillis;
 
     // connection state: valid while conn != null
     private MqttConnection conn;
@@ -172,7 +147,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private int clientTopicAliasMax;
     private final Map<String, Integer> outAliases = new HashMap<>();
     private final Map<Integer, String> inAliases = new HashMap<>();
-    private Will will;
+    private SessionState.Will will;
 
     static Behavior<Command> create(SessionRuntime rt, String clientId, ActorRef<SessionDirectory.Command> directory) {
         // a failure while handling one message must not cost the session its state
@@ -190,6 +165,22 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         this.clientId = clientId;
         this.directory = directory;
         this.handle = new Handle(clientId, context.getSelf());
+        this.store = rt.sessions();
+        this.state = store.open(clientId);
+        restore();
+    }
+
+    /** A session read back from the store (after a restart) resumes its subscriptions and timers. */
+    private void restore() {
+        for (Subscription s : state.subscriptions.values()) {
+            rt.router().subscribe(handle, s);
+        }
+        if (state.pendingWill != null) {
+            armTimer(WILL_TIMER, new WillDelayElapsed(), state.willDueMillis);
+        }
+        if (state.existed && state.sessionExpiry < BrokerSettings.SESSION_NEVER_EXPIRES) {
+            armTimer(EXPIRY_TIMER, new ExpiryElapsed(), state.expiryDueMillis);
+        }
     }
 
     @Override
@@ -217,16 +208,20 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         }
         // MQTT-3.1.3-9: a new connection before the will delay has passed cancels the will
         timers.cancel(WILL_TIMER);
-        pendingWill = null;
+        state.pendingWill = null;
         timers.cancel(EXPIRY_TIMER);
         epoch = a.epoch();
+        if (discarded) {
+            state = store.open(clientId);
+            discarded = false;
+        }
 
         boolean cleanStart = header.isCleanSession();
-        boolean sessionPresent = !cleanStart && existed;
-        if (cleanStart && existed) {
+        boolean sessionPresent = !cleanStart && state.existed;
+        if (cleanStart && state.existed) {
             endSessionState();
         }
-        existed = true;
+        state.existed = true;
 
         conn = a.connection();
         v5 = conn.isMqtt5();
@@ -235,7 +230,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         long requestedExpiry = v5
                 ? MqttConnection.intProperty(props, MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0) & 0xFFFF_FFFFL
                 : (cleanStart ? 0 : BrokerSettings.SESSION_NEVER_EXPIRES);
-        sessionExpiry = Math.min(requestedExpiry, settings.maxSessionExpiryInterval());
+        state.sessionExpiry = Math.min(requestedExpiry, settings.maxSessionExpiryInterval());
         sendWindow = v5 ? MqttConnection.intProperty(props, MqttPropertyType.RECEIVE_MAXIMUM, 65535)
                 : settings.receiveMaximum();
         long maxPacket = v5 ? MqttConnection.intProperty(props, MqttPropertyType.MAXIMUM_PACKET_SIZE, -1) & 0xFFFF_FFFFL
@@ -254,7 +249,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         resendInflight();
         drainQueue();
         conn.flush();
-        return this;
+        return saved();
     }
 
     private MqttConnAckMessage connAck(Attach a, boolean sessionPresent, long requestedExpiry) {
@@ -269,8 +264,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         if (a.keepAliveAdjusted()) {
             p.add(new MqttProperties.IntegerProperty(MqttPropertyType.SERVER_KEEP_ALIVE.value(), a.keepAlive()));
         }
-        if (sessionExpiry != requestedExpiry) {
-            p.add(new MqttProperties.IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) sessionExpiry));
+        if (state.sessionExpiry != requestedExpiry) {
+            p.add(new MqttProperties.IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) state.sessionExpiry));
         }
         p.add(new MqttProperties.IntegerProperty(MqttPropertyType.RECEIVE_MAXIMUM.value(), settings.receiveMaximum()));
         p.add(new MqttProperties.IntegerProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), settings.topicAliasMaximum()));
@@ -278,13 +273,13 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         return MqttMessageBuilders.connAck().returnCode(ok).sessionPresent(sessionPresent).properties(p).build();
     }
 
-    private Will willOf(MqttConnectVariableHeader header, MqttConnectPayload payload) {
+    private SessionState.Will willOf(MqttConnectVariableHeader header, MqttConnectPayload payload) {
         if (!header.isWillFlag()) {
             return null;
         }
         MqttProperties wp = payload.willProperties();
         long delay = v5 ? MqttConnection.intProperty(wp, MqttPropertyType.WILL_DELAY_INTERVAL, 0) & 0xFFFF_FFFFL : 0;
-        return new Will(payload.willTopic(), header.willQos(), header.isWillRetain(), payload.willMessageInBytes(),
+        return new SessionState.Will(payload.willTopic(), header.willQos(), header.isWillRetain(), payload.willMessageInBytes(),
                 wp, delay);
     }
 
@@ -292,7 +287,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         if (lost.source() == conn) {
             detach(lost.reason(), lost.graceful(), false);
         }
-        return this;
+        return saved();
     }
 
     /**
@@ -305,13 +300,13 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         handle.online = false;
         conn = null;
         rt.events().publish(new BrokerEvent.Disconnected(clientId, sessionVersion, reason, graceful, Instant.now()));
-        Will w = will;
+        SessionState.Will w = will;
         will = null;
         if (w != null) {
-            if (w.delaySeconds() > 0 && sessionExpiry > 0) {
-                pendingWill = w;
-                willDueMillis = System.currentTimeMillis() + 1000 * Math.min(w.delaySeconds(), sessionExpiry);
-                armTimer(WILL_TIMER, new WillDelayElapsed(), willDueMillis);
+            if (w.delaySeconds() > 0 && state.sessionExpiry > 0) {
+                state.pendingWill = w;
+                state.willDueMillis = System.currentTimeMillis() + 1000 * Math.min(w.delaySeconds(), state.sessionExpiry);
+                armTimer(WILL_TIMER, new WillDelayElapsed(), state.willDueMillis);
             } else {
                 publishWill(w);
             }
@@ -320,15 +315,15 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             return;
         }
         redispatchShared(true);
-        if (sessionExpiry == 0) {
+        if (state.sessionExpiry == 0) {
             endSession();
-        } else if (sessionExpiry < BrokerSettings.SESSION_NEVER_EXPIRES) {
-            expiryDueMillis = System.currentTimeMillis() + 1000 * sessionExpiry;
-            armTimer(EXPIRY_TIMER, new ExpiryElapsed(), expiryDueMillis);
+        } else if (state.sessionExpiry < BrokerSettings.SESSION_NEVER_EXPIRES) {
+            state.expiryDueMillis = System.currentTimeMillis() + 1000 * state.sessionExpiry;
+            armTimer(EXPIRY_TIMER, new ExpiryElapsed(), state.expiryDueMillis);
         }
     }
 
-    private void publishWill(Will w) {
+    private void publishWill(SessionState.Will w) {
         Message m = new Message(w.topic(), w.qos(), w.retain(), w.payload(), OutboundPublish.passThrough(w.properties()),
                 clientId, OutboundPublish.expiryDeadline(w.properties(), System.nanoTime()));
         if (!rt.access().onPublish(clientId, m.topic()).allowed()) {
@@ -338,6 +333,14 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             rt.retained().accept(m);
         }
         rt.router().route(m);
+    }
+
+    /** Hands the (possibly) altered state to the store; a durable store writes it now. */
+    private Behavior<Command> saved() {
+        if (!discarded) {
+            store.changed(state);
+        }
+        return this;
     }
 
     /**
@@ -350,21 +353,21 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     }
 
     private Behavior<Command> onWillDelayElapsed() {
-        if (System.currentTimeMillis() < willDueMillis) {
-            armTimer(WILL_TIMER, new WillDelayElapsed(), willDueMillis);
+        if (System.currentTimeMillis() < state.willDueMillis) {
+            armTimer(WILL_TIMER, new WillDelayElapsed(), state.willDueMillis);
             return this;
         }
-        Will w = pendingWill;
-        pendingWill = null;
+        SessionState.Will w = state.pendingWill;
+        state.pendingWill = null;
         if (w != null) {
             publishWill(w);
         }
-        return this;
+        return saved();
     }
 
     private Behavior<Command> onExpiryElapsed() {
-        if (System.currentTimeMillis() < expiryDueMillis) {
-            armTimer(EXPIRY_TIMER, new ExpiryElapsed(), expiryDueMillis);
+        if (System.currentTimeMillis() < state.expiryDueMillis) {
+            armTimer(EXPIRY_TIMER, new ExpiryElapsed(), state.expiryDueMillis);
         } else if (conn == null) {
             endSession();
         }
@@ -374,25 +377,28 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     /** Ends the session: state goes, and the directory is asked to let this actor stop. */
     private void endSession() {
         endSessionState();
-        existed = false;
+        store.discard(clientId);
+        // until the directory lets this actor stop, whatever still arrives goes to a state nobody keeps
+        state = new SessionState(clientId);
+        discarded = true;
         directory.tell(new SessionDirectory.RequestStop(clientId, getContext().getSelf(), epoch));
     }
 
     private void endSessionState() {
-        for (Subscription s : subscriptions.values()) {
+        for (Subscription s : state.subscriptions.values()) {
             rt.router().unsubscribe(clientId, s.shareGroup(), s.filter());
         }
-        subscriptions.clear();
+        state.subscriptions.clear();
         redispatchShared(false);
-        queue.clear();
-        inflight.clear();
-        awaitingPubrel.clear();
+        state.queue.clear();
+        state.inflight.clear();
+        state.awaitingPubrel.clear();
         timers.cancel(EXPIRY_TIMER);
-        if (pendingWill != null) {
+        if (state.pendingWill != null) {
             // MQTT-3.1.3-9: the will goes out when the session ends, whichever comes first
             timers.cancel(WILL_TIMER);
-            Will w = pendingWill;
-            pendingWill = null;
+            SessionState.Will w = state.pendingWill;
+            state.pendingWill = null;
             publishWill(w);
         }
     }
@@ -402,8 +408,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             // a CONNECT overtook the stop request; the directory only stops idle sessions, so this cannot happen
             return this;
         }
-        if (pendingWill != null) {
-            publishWill(pendingWill);
+        if (state.pendingWill != null) {
+            publishWill(state.pendingWill);
         }
         return Behaviors.stopped();
     }
@@ -414,14 +420,14 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
      * @param onlyToOthersOnline on disconnect, keep a message when no other member is there to take it
      */
     private void redispatchShared(boolean onlyToOthersOnline) {
-        for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
+        for (Iterator<Delivery> it = state.queue.iterator(); it.hasNext(); ) {
             Delivery d = it.next();
             if (d.isShared() && rt.router().redispatchShared(d, clientId, onlyToOthersOnline)) {
                 it.remove();
             }
         }
-        for (Iterator<Outgoing> it = inflight.values().iterator(); it.hasNext(); ) {
-            Outgoing o = it.next();
+        for (Iterator<SessionState.Outgoing> it = state.inflight.values().iterator(); it.hasNext(); ) {
+            SessionState.Outgoing o = it.next();
             // a QoS 2 message whose PUBREC came back has reached the client: it must not be sent twice
             if (o.delivery.isShared() && !o.released
                     && rt.router().redispatchShared(o.delivery, clientId, onlyToOthersOnline)) {
@@ -435,7 +441,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             drainQueue();
             conn.flush();
         }
-        return this;
+        return saved();
     }
 
     // ---- inbound packets -------------------------------------------------------------------------------------
@@ -473,7 +479,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         if (conn != null) {
             conn.flush();
         }
-        return this;
+        return saved();
     }
 
     private void onPublish(PublishPacket p) {
@@ -509,12 +515,12 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             protocolError(MqttReasonCodes.Disconnect.MALFORMED_PACKET, "DUP set on a QoS 0 PUBLISH");
             return;
         }
-        if (p.qos() == 2 && awaitingPubrel.contains(p.packetId())) {
+        if (p.qos() == 2 && state.awaitingPubrel.contains(p.packetId())) {
             // retransmission before PUBREL: acknowledged again, never delivered twice (MQTT-4.3.3)
             conn.send(pubReply(MqttMessageType.PUBREC, p.packetId(), 0));
             return;
         }
-        if (p.qos() == 2 && v5 && awaitingPubrel.size() >= settings.receiveMaximum()) {
+        if (p.qos() == 2 && v5 && state.awaitingPubrel.size() >= settings.receiveMaximum()) {
             protocolError(MqttReasonCodes.Disconnect.RECEIVE_MAXIMUM_EXCEEDED, "receive maximum exceeded");
             return;
         }
@@ -541,29 +547,29 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             conn.send(pubReply(MqttMessageType.PUBACK, p.packetId(), reason));
         } else if (p.qos() == 2) {
             if (!v5 || reason < 0x80) {
-                awaitingPubrel.add(p.packetId());
+                state.awaitingPubrel.add(p.packetId());
             }
             conn.send(pubReply(MqttMessageType.PUBREC, p.packetId(), reason));
         }
     }
 
     private void onPubAck(int packetId) {
-        Outgoing o = inflight.get(packetId);
+        SessionState.Outgoing o = state.inflight.get(packetId);
         if (o != null && o.delivery.qos() == 1) {
-            inflight.remove(packetId);
+            state.inflight.remove(packetId);
             drainQueue();
         }
     }
 
     private void onPubRec(int packetId, int reason) {
-        Outgoing o = inflight.get(packetId);
+        SessionState.Outgoing o = state.inflight.get(packetId);
         if (o == null || o.delivery.qos() != 2) {
             conn.send(pubReply(MqttMessageType.PUBREL, packetId,
                     MqttReasonCodes.PubRel.PACKET_IDENTIFIER_NOT_FOUND.byteValue()));
             return;
         }
         if (v5 && reason >= 0x80) {
-            inflight.remove(packetId);
+            state.inflight.remove(packetId);
             drainQueue();
             return;
         }
@@ -572,15 +578,15 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     }
 
     private void onPubRel(int packetId) {
-        int reason = awaitingPubrel.remove(packetId) ? 0
+        int reason = state.awaitingPubrel.remove(packetId) ? 0
                 : MqttReasonCodes.PubComp.PACKET_IDENTIFIER_NOT_FOUND.byteValue();
         conn.send(pubReply(MqttMessageType.PUBCOMP, packetId, reason));
     }
 
     private void onPubComp(int packetId) {
-        Outgoing o = inflight.get(packetId);
+        SessionState.Outgoing o = state.inflight.get(packetId);
         if (o != null && o.released) {
-            inflight.remove(packetId);
+            state.inflight.remove(packetId);
             drainQueue();
         }
     }
@@ -634,7 +640,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             Subscription sub = new Subscription(parsed.shareGroup(), parsed.filter(), qos, opt.isNoLocal(),
                     opt.isRetainAsPublished(), retainHandling, subscriptionId);
             boolean replaced = rt.router().subscribe(handle, sub);
-            subscriptions.put(sub.key(), sub);
+            state.subscriptions.put(sub.key(), sub);
             codes.add(qos);
             // retained messages are not sent for shared subscriptions (MQTT-3.8.4 5.0 non-normative)
             if (!parsed.isShared() && (retainHandling == 0 || (retainHandling == 1 && !replaced))) {
@@ -663,7 +669,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         for (String raw : filters) {
             TopicFilter.Parsed parsed = TopicFilter.parse(raw);
             Subscription sub = parsed == null ? null
-                    : subscriptions.remove(new Subscription(parsed.shareGroup(), parsed.filter(), 0, false, false, 0, 0).key());
+                    : state.subscriptions.remove(new Subscription(parsed.shareGroup(), parsed.filter(), 0, false, false, 0, 0).key());
             if (sub == null) {
                 codes.add((short) (parsed == null ? MqttReasonCodes.UnsubAck.TOPIC_FILTER_INVALID.byteValue() & 0xFF
                         : MqttReasonCodes.UnsubAck.NO_SUBSCRIPTION_EXISTED.byteValue()));
@@ -672,7 +678,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             rt.router().unsubscribe(clientId, sub.shareGroup(), sub.filter());
             if (sub.shareGroup() != null) {
                 // queued messages of the group go to the members that stay
-                queue.removeIf(d -> sub.shareGroup().equals(d.shareGroup()) && sub.filter().equals(d.shareFilter())
+                state.queue.removeIf(d -> sub.shareGroup().equals(d.shareGroup()) && sub.filter().equals(d.shareFilter())
                         && rt.router().redispatchShared(d, clientId, false));
             }
             codes.add((short) 0);
@@ -688,12 +694,12 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         if (v5 && m.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader h) {
             int requested = MqttConnection.intProperty(h.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, -1);
             if (requested != -1) {
-                if (sessionExpiry == 0 && requested != 0) {
+                if (state.sessionExpiry == 0 && requested != 0) {
                     // MQTT-3.14.2-2: a session that was to end at disconnect cannot be revived here
                     protocolError(MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "session expiry set after connecting with 0");
                     return;
                 }
-                sessionExpiry = Math.min(requested & 0xFFFF_FFFFL, settings.maxSessionExpiryInterval());
+                state.sessionExpiry = Math.min(requested & 0xFFFF_FFFFL, settings.maxSessionExpiryInterval());
             }
         }
         if (!(v5 && reason == MqttReasonCodes.Disconnect.DISCONNECT_WITH_WILL_MESSAGE.byteValue())) {
@@ -737,7 +743,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         if (conn != null) {
             conn.flush();
         }
-        return this;
+        return saved();
     }
 
     /** Sends a message now if flow control allows, else queues it within the session's bound. */
@@ -750,7 +756,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             rt.metrics().droppedExpired.increment();
             return;
         }
-        if (conn != null && queue.isEmpty() && conn.isWritable() && (d.qos() == 0 || inflight.size() < sendWindow)) {
+        if (conn != null && state.queue.isEmpty() && conn.isWritable() && (d.qos() == 0 || state.inflight.size() < sendWindow)) {
             send(d);
             return;
         }
@@ -758,7 +764,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     }
 
     private void enqueue(Delivery d) {
-        if (queue.size() >= settings.maxQueuedMessages()) {
+        if (state.queue.size() >= settings.maxQueuedMessages()) {
             // make room by dropping the oldest QoS 0 message; otherwise the newcomer is the one dropped
             if (d.qos() == 0 || !removeOldestQos0()) {
                 rt.metrics().droppedQueueFull.increment();
@@ -766,11 +772,11 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             }
             rt.metrics().droppedQueueFull.increment();
         }
-        queue.add(d);
+        state.queue.add(d);
     }
 
     private boolean removeOldestQos0() {
-        for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
+        for (Iterator<Delivery> it = state.queue.iterator(); it.hasNext(); ) {
             if (it.next().qos() == 0) {
                 it.remove();
                 return true;
@@ -780,12 +786,12 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     }
 
     private void drainQueue() {
-        while (conn != null && !queue.isEmpty() && conn.isWritable()) {
-            Delivery d = queue.peek();
-            if (d.qos() > 0 && inflight.size() >= sendWindow) {
+        while (conn != null && !state.queue.isEmpty() && conn.isWritable()) {
+            Delivery d = state.queue.peek();
+            if (d.qos() > 0 && state.inflight.size() >= sendWindow) {
                 return;
             }
-            queue.poll();
+            state.queue.poll();
             if (d.message().isExpired(System.nanoTime())) {
                 rt.metrics().droppedExpired.increment();
                 continue;
@@ -804,7 +810,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             return;
         }
         if (d.qos() > 0) {
-            inflight.put(packetId, new Outgoing(d));
+            state.inflight.put(packetId, new SessionState.Outgoing(d));
         }
         conn.send(publish);
         rt.metrics().messagesSent.increment();
@@ -813,9 +819,9 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     /** After a reconnect: unacknowledged PUBLISHes again with DUP, PUBRELs for released QoS 2 (MQTT-4.4.0-1). */
     private void resendInflight() {
         long now = System.nanoTime();
-        for (Iterator<Map.Entry<Integer, Outgoing>> it = inflight.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Integer, Outgoing> e = it.next();
-            Outgoing o = e.getValue();
+        for (Iterator<Map.Entry<Integer, SessionState.Outgoing>> it = state.inflight.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, SessionState.Outgoing> e = it.next();
+            SessionState.Outgoing o = e.getValue();
             if (o.released) {
                 conn.send(pubReply(MqttMessageType.PUBREL, e.getKey(), 0));
                 continue;
@@ -834,8 +840,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
 
     private int nextPacketId() {
         do {
-            lastPacketId = lastPacketId == 65535 ? 1 : lastPacketId + 1;
-        } while (inflight.containsKey(lastPacketId));
-        return lastPacketId;
+            state.lastPacketId = state.lastPacketId == 65535 ? 1 : state.lastPacketId + 1;
+        } while (state.inflight.containsKey(state.lastPacketId));
+        return state.lastPacketId;
     }
 }

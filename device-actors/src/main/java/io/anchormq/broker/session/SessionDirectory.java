@@ -55,6 +55,20 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
         super(context);
         this.runtime = runtime;
         this.sessionCount = sessionCount;
+        // sessions kept by a durable store come back offline, with their subscriptions, until clients reconnect
+        for (String clientId : runtime.sessions().clientIds()) {
+            spawn(clientId);
+        }
+    }
+
+    private Entry spawn(String clientId) {
+        ActorRef<SessionActor.Command> ref = getContext().spawn(
+                SessionActor.create(runtime, clientId, getContext().getSelf()), "session-" + (++spawned));
+        getContext().watchWith(ref, new SessionTerminated(clientId, ref));
+        Entry entry = new Entry(ref);
+        sessions.put(clientId, entry);
+        sessionCount.set(sessions.size());
+        return entry;
     }
 
     @Override
@@ -69,12 +83,7 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
     private Behavior<Command> onConnect(Connect c) {
         Entry entry = sessions.get(c.clientId());
         if (entry == null) {
-            ActorRef<SessionActor.Command> ref = getContext().spawn(
-                    SessionActor.create(runtime, c.clientId(), getContext().getSelf()), "session-" + (++spawned));
-            getContext().watchWith(ref, new SessionTerminated(c.clientId(), ref));
-            entry = new Entry(ref);
-            sessions.put(c.clientId(), entry);
-            sessionCount.set(sessions.size());
+            entry = spawn(c.clientId());
         }
         entry.epoch++;
         entry.ref.tell(new SessionActor.Attach(c.connection(), c.connect(), c.clientId(), c.assignedId(),

@@ -14,5 +14,6 @@ record SessionRuntime(
         RetainedStore retained,
         BrokerEvents events,
         AccessPolicy access,
-        BrokerMetrics metrics) {
+        BrokerMetrics metrics,
+        SessionStore sessions) {
 }

@@ -28,8 +28,8 @@ public final class Sessions {
     private final Set<MqttConnection> connections = ConcurrentHashMap.newKeySet();
 
     public Sessions(ActorSystem<?> system, BrokerSettings settings, TopicRouter router, RetainedStore retained,
-                    BrokerEvents events, AccessPolicy access, BrokerMetrics metrics) {
-        this.runtime = new SessionRuntime(settings, router, retained, events, access, metrics);
+                    BrokerEvents events, AccessPolicy access, BrokerMetrics metrics, SessionStore store) {
+        this.runtime = new SessionRuntime(settings, router, retained, events, access, metrics, store);
         this.directory = system.systemActorOf(SessionDirectory.create(runtime, sessionCount), "sessions",
                 Props.empty());
     }

@@ -1,0 +1,69 @@
+package io.anchormq.broker.session;
+
+import io.anchormq.broker.routing.Delivery;
+import io.anchormq.broker.routing.Subscription;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What a session keeps across network connections: its subscriptions, the QoS 1/2 flows in both directions, the
+ * messages waiting for delivery, its expiry and a will waiting for its delay. Owned and changed only by its session
+ * actor; a {@link SessionStore} keeps it.
+ */
+public final class SessionState {
+
+    /** An outbound QoS 1/2 message sent and not yet acknowledged. */
+    static final class Outgoing {
+        final Delivery delivery;
+        boolean released; // QoS 2: PUBREC received, PUBREL sent, waiting for PUBCOMP
+
+        Outgoing(Delivery delivery) {
+            this.delivery = delivery;
+        }
+    }
+
+    /** The will as sent in CONNECT; it becomes a message only when published, so its expiry starts then. */
+    record Will(String topic, int qos, boolean retain, byte[] payload, MqttProperties properties,
+                long delaySeconds) {
+    }
+
+    final String clientId;
+    /** By the filter as the client wrote it (with any share prefix). */
+    final Map<String, Subscription> subscriptions = new HashMap<>();
+    /** Outbound QoS 1/2 messages by packet id, in the order they were sent. */
+    final LinkedHashMap<Integer, Outgoing> inflight = new LinkedHashMap<>();
+    /** Messages waiting for the client (offline, its receive maximum reached, or its socket full). */
+    final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    /** Inbound QoS 2 packet ids acknowledged with PUBREC and waiting for PUBREL. */
+    final Set<Integer> awaitingPubrel = new HashSet<>();
+    int lastPacketId;
+    /** Session expiry interval in seconds. */
+    long sessionExpiry;
+    /** Whether a connection has used this session before (for the session present flag). */
+    boolean existed;
+    Will pendingWill;
+    long willDueMillis;
+    long expiryDueMillis;
+
+    SessionState(String clientId) {
+        this.clientId = clientId;
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    /** Empties the session as clean start or expiry require; the client id stays. */
+    void clear() {
+        subscriptions.clear();
+        inflight.clear();
+        queue.clear();
+        awaitingPubrel.clear();
+        pendingWill = null;
+    }
+}

@@ -1,0 +1,23 @@
+package io.anchormq.broker.session;
+
+import java.util.Collection;
+
+/**
+ * Where sessions keep their state. The session actor calls {@link #changed} after every command that altered its
+ * state; a durable implementation writes it there, so that sessions can survive a broker restart. Implementations
+ * are called from many session actors at once, each for its own client id.
+ */
+public interface SessionStore {
+
+    /** The stored state of a client id, or a new, empty one. */
+    SessionState open(String clientId);
+
+    /** The session altered its state. */
+    void changed(SessionState state);
+
+    /** The session ended: its state is gone. */
+    void discard(String clientId);
+
+    /** Client ids whose sessions are stored, so that they can be restored at start-up. */
+    Collection<String> clientIds();
+}
