@@ -62,6 +62,11 @@ public final class JdkHttpService extends Service {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for " + endpoint);
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            // the JDK's messages rarely say which server (a refused connection has no message at all)
+            throw new IOException("JSON-RPC " + endpoint + " unreachable: " + e, e);
         }
         if (response.statusCode() / 100 != 2) {
             String body = new String(response.body(), StandardCharsets.UTF_8);
