@@ -1,5 +1,5 @@
 // Compiles Anchor.sol into the committed Anchor.bin (creation bytecode, hex) and Anchor.abi, reproducibly:
-//   npm install solc@0.8.28            (in a scratch directory outside the repository, e.g. /tmp/solc)
+//   npm install --prefix /tmp/solc solc@0.8.28        (a scratch directory outside the repository)
 //   NODE_PATH=/tmp/solc/node_modules node anchoring/tools/compile-anchor.cjs
 // EVM version paris: no PUSH0 (Shanghai), so the code runs on ganache 7.9.2 and on any post-merge chain.
 'use strict';

@@ -277,17 +277,19 @@ public final class ChainAnchorer implements AutoCloseable {
             if (halted != null) {
                 failure = Optional.of("halted: " + halted);
             }
-        } catch (InterruptedIOException e) {
-            if (closed) {
+        } catch (IOException e) {
+            if (e instanceof InterruptedIOException && closed) {
                 return;
             }
-            next = failed();
-            failure = Optional.of(e.toString());
-        } catch (IOException e) {
             // unreachable, timed out, or refused by the node: all worth retrying unchanged
             next = failed();
             failure = Optional.of(e.toString());
             log.warn("anchoring step failed ({} in a row), retrying in {}: {}", failures, next, e.toString());
+        } catch (IllegalStateException e) {
+            // the node or the journal contradicts the configuration: the message says how
+            next = failed();
+            failure = Optional.of(e.getMessage());
+            log.error("anchoring step failed ({} in a row), retrying in {}: {}", failures, next, e.getMessage());
         } catch (RuntimeException e) {
             next = failed();
             failure = Optional.of(e.toString());

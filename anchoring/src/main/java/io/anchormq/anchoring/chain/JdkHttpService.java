@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 import org.web3j.protocol.Service;
@@ -41,7 +42,7 @@ public final class JdkHttpService extends Service {
         if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
             throw new IllegalArgumentException("JSON-RPC URL must be http or https: " + url);
         }
-        this.endpoint = scheme.toLowerCase() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
+        this.endpoint = scheme.toLowerCase(Locale.ROOT) + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
         this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
         this.client = HttpClient.newBuilder()
                 .connectTimeout(Objects.requireNonNull(connectTimeout, "connectTimeout"))

@@ -88,19 +88,28 @@ class ChainAnchorerOutageTest {
     }
 
     @Test
-    void aRestartedAnchorerSendsTheJournaledTransactionAgainInsteadOfANewOne() throws Exception {
+    void aKilledAnchorersJournaledTransactionIsSentAgainByTheNextOneInsteadOfANewOne() throws Exception {
         startChain();
         Path dir = temp.resolve("anchorer");
         ChainAnchorerConfig config = fastConfig(ganache, dir).withReplaceAfter(null);
-        JsonNode pending;
         try (ChainAnchorer first = ChainAnchorer.start(config)) {
             first.offer(ORIGIN, root("1"), 1);
             awaitValue("size 1", () -> first.anchorCovering(ORIGIN, 1));
-            mining(service, false);
-            first.offer(ORIGIN, root("2"), 2);
+        }
+        mining(service, false);
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), AnchorerProcess.class.getName(),
+                ganache.url().toString(), dir.toString(), ORIGIN, "2")
+                .redirectErrorStream(true)
+                .redirectOutput(temp.resolve("child.log").toFile())
+                .start();
+        JsonNode pending;
+        try {
             pending = awaitSentButUnmined(dir, 2);
-        } // the anchorer stops (close writes nothing: as a crash, for the journal) ...
-        ganache.stop(); // ... and the node restarts, its mempool lost: only our journal has the transaction
+        } finally {
+            child.destroyForcibly().waitFor(); // SIGKILL: no shutdown of any kind
+        }
+        ganache.stop(); // the node restarts too, its mempool lost: only our journal has the transaction now
         ganache.start();
         String hash = pending.get("txHash").asText();
         assertTrue(web3j.ethGetTransactionByHash(hash).send().getTransaction().isEmpty(), "the node forgot it");
