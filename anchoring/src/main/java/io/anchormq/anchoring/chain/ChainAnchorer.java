@@ -236,7 +236,7 @@ public final class ChainAnchorer implements AutoCloseable {
      * @param consecutiveFailures     failed steps in a row (0: the last step succeeded)
      * @param retryDelay              wait before the next try after those failures (zero when healthy)
      * @param lastFailure             why the last step failed, while failing
-     * @param unconfirmedTransactions journaled transactions without a final receipt yet
+     * @param unconfirmedTransactions journaled nonces without a final receipt yet
      */
     public record Status(int consecutiveFailures, Duration retryDelay, Optional<String> lastFailure,
                          int unconfirmedTransactions) {
