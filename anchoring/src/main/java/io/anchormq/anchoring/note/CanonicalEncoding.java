@@ -59,8 +59,8 @@ public final class CanonicalEncoding {
         }
     }
 
-    /** A value for an error message, shortened: it may be a whole hostile line. */
-    static String quote(String text) {
+    /** A value quoted for an error message, shortened: it may be a whole hostile line. */
+    public static String quote(String text) {
         String shown = text.length() > 80 ? text.substring(0, 80) + "…" : text;
         return '"' + shown + '"';
     }
