@@ -135,8 +135,8 @@ public final class SignedNote {
             signed.add(key);
         }
         if (signed.isEmpty()) {
-            throw new SignatureException("none of the given keys signed the note; it is signed by "
-                    + signatures.stream().map(NoteSignature::keyLabel).collect(Collectors.joining(", ")));
+            throw new SignatureException("no signature by any of the given keys (the note is signed by "
+                    + signatures.stream().map(NoteSignature::keyLabel).collect(Collectors.joining(", ")) + ")");
         }
         return List.copyOf(signed);
     }

@@ -43,7 +43,7 @@ class ProofVerifierTest {
     @Test
     void randomTreesEveryProofVerifiesAndEveryFlippedBitIsRejected() throws ProofException {
         Random random = new Random(20240603);
-        for (int size = 1; size <= 96; size++) {
+        for (int size = 1; size <= 70; size++) {
             InMemoryHashes tree = InMemoryHashes.of(MerkleTreeTest.randomLeaves(random, size));
             byte[] root = MerkleTree.root(tree, size);
             for (int index = 0; index < size; index++) {
@@ -92,7 +92,7 @@ class ProofVerifierTest {
         Random random = new Random(4);
         int acceptedInclusion = 0;
         int acceptedConsistency = 0;
-        for (int size = 1; size <= 80; size++) {
+        for (int size = 1; size <= 70; size++) {
             InMemoryHashes tree = InMemoryHashes.of(MerkleTreeTest.randomLeaves(random, size));
             byte[] root = MerkleTree.root(tree, size);
             for (int index = 0; index < size; index++) {

@@ -43,8 +43,8 @@ class SignedNoteTest {
     @Test
     void rejectsANoteNoKnownKeySigned() {
         SignedNote note = SignedNote.parse(TEXT + "\n" + PETER_SIG + ENOCH_SIG);
-        assertEquals("none of the given keys signed the note; it is signed by PeterNeumann+c74f20a3, "
-                + "EnochRoot+af0cfe78", assertThrows(SignatureException.class, () -> note.verify(List.of()))
+        assertEquals("no signature by any of the given keys (the note is signed by PeterNeumann+c74f20a3, "
+                + "EnochRoot+af0cfe78)", assertThrows(SignatureException.class, () -> note.verify(List.of()))
                 .getMessage());
         // same name, other key id: another key, so ignored
         NoteVerifier otherPeter = NoteSigner.generate("PeterNeumann").verifier();
