@@ -132,15 +132,12 @@ public final class TlogProof {
         if (note.isEmpty()) {
             throw new IllegalArgumentException("proof has no checkpoint after the empty line");
         }
-        SignedNote checkpointNote;
         try {
-            checkpointNote = SignedNote.parse(note);
-            Checkpoint.parse(checkpointNote.text());
+            return new TlogProof(extra, index, hashes, SignedNote.parse(note));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("proof checkpoint (from line " + checkpointLine + "): "
                     + e.getMessage(), e);
         }
-        return new TlogProof(extra, index, hashes, checkpointNote);
     }
 
     /** The proof text. */

@@ -107,6 +107,8 @@ class TlogProofTest {
         byte[] payload = ByteBuffer.allocate(4 + 32 + 8 + 4).put(keyId).put(tx).putLong(42).putInt(7).array();
         String line = "— " + name + " " + Base64.getEncoder().encodeToString(payload) + "\n";
         assertTrue(anchored.format().endsWith(line), anchored.format());
+        assertEquals("— eip155:1337:0xe78a0f7e598cc8b0bb87894b0f60dd2a88d6a8ab "
+                + "arRtnVxQTtQyy1ETi88Jql6KQQ3UoeIE74S/7RvhbfuhsiBgAAAAAAAAACoAAAAH\n", line);
 
         TlogProof parsed = TlogProof.parse(anchored.format());
         assertEquals(List.of(anchor), parsed.anchors());
@@ -233,8 +235,8 @@ class TlogProofTest {
                 () -> new TlogProof(proof.extra().orElseThrow(), proof.index(), proof.inclusionProof(), note));
         assertEquals(expected, e.getMessage());
         String text = proof.format().replace(proof.checkpointNote().format(), note.format());
-        assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> TlogProof.parse(text))
-                .getMessage());
+        assertEquals("proof checkpoint (from line 8): " + expected,
+                assertThrows(IllegalArgumentException.class, () -> TlogProof.parse(text)).getMessage());
     }
 
     private static void assertRejected(String expected, String proof) {
