@@ -1,0 +1,79 @@
+package io.anchormq.bench.loadgen;
+
+import java.time.Duration;
+
+/**
+ * Everything that defines one load run.
+ *
+ * @param clients p2p: pairs; fan-out: subscribers; fan-in and shared: publishers; conn: connections
+ * @param groupMembers shared: members of the subscription group
+ * @param ratePerPublisher messages per second per publisher; 0 = as fast as the window and socket allow
+ * @param drainQuiet the drain also ends when nothing at all has arrived for this long; longer than a broker's
+ *     redelivery interval (Moquette: 5 s) so that late retransmissions are still counted
+ * @param inflight most unacknowledged QoS 1/2 PUBLISHes per publisher (lowered to the broker's Receive Maximum)
+ * @param connectRate connections opened per second; 0 = as fast as {@code connectConcurrency} allows
+ * @param mqtt5 MQTT 5.0 instead of 3.1.1
+ */
+public record LoadSpec(
+        String label,
+        String host,
+        int port,
+        Scenario scenario,
+        int clients,
+        int groupMembers,
+        int qos,
+        int payloadSize,
+        double ratePerPublisher,
+        int inflight,
+        Duration warmup,
+        Duration duration,
+        Duration drainTimeout,
+        Duration drainQuiet,
+        Duration connectTimeout,
+        double connectRate,
+        int connectConcurrency,
+        boolean mqtt5,
+        int keepAliveSeconds,
+        int threads) {
+
+    public LoadSpec {
+        if (clients < 1 || groupMembers < 1) {
+            throw new IllegalArgumentException("clients and group members must be at least 1");
+        }
+        if (qos < 0 || qos > 2) {
+            throw new IllegalArgumentException("QoS is 0, 1 or 2");
+        }
+        if (payloadSize < Stamp.SIZE) {
+            throw new IllegalArgumentException("payload size must be at least " + Stamp.SIZE
+                    + " bytes (send time, publisher, sequence number)");
+        }
+        if (inflight < 1 || inflight > 65_535) {
+            throw new IllegalArgumentException("inflight must be within 1..65535");
+        }
+        if (ratePerPublisher < 0 || connectRate < 0 || connectConcurrency < 1 || threads < 1) {
+            throw new IllegalArgumentException("rates must not be negative; concurrency and threads at least 1");
+        }
+    }
+
+    /** The run's hard upper bound on wall time: no phase can take longer than its own limit. */
+    public Duration bound() {
+        return connectTimeout.multipliedBy(2).plus(warmup).plus(duration).plus(drainTimeout).plusSeconds(15);
+    }
+
+    int publishers() {
+        return switch (scenario) {
+            case P2P, FAN_IN, SHARED -> clients;
+            case FAN_OUT -> 1;
+            case CONN -> 0;
+        };
+    }
+
+    int subscribers() {
+        return switch (scenario) {
+            case P2P, FAN_OUT -> clients;
+            case FAN_IN -> 1;
+            case SHARED -> groupMembers;
+            case CONN -> 0;
+        };
+    }
+}
