@@ -2,15 +2,22 @@ package io.anchormq.bench;
 
 import io.anchormq.bench.loadgen.LoadCommand;
 import io.anchormq.bench.peers.MoquetteLauncher;
+import io.anchormq.bench.profile.HotMethodsCommand;
 import io.anchormq.bench.routing.RoutingCommand;
+import io.anchormq.bench.sidebyside.CompareCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar anchormq-bench.jar <load|routing|moquette> ...}: the instruments of the bench module. */
+/**
+ * {@code java -jar anchormq-bench.jar <load|routing|moquette|compare|hot-methods> ...}: the instruments of the
+ * bench module.
+ */
 @Command(name = "anchormq-bench", mixinStandardHelpOptions = true,
-        subcommands = {LoadCommand.class, RoutingCommand.class, MoquetteLauncher.class},
+        subcommands = {LoadCommand.class, RoutingCommand.class, MoquetteLauncher.class, CompareCommand.class,
+            HotMethodsCommand.class},
         description = "anchormq's benchmark instruments: an MQTT load generator (load), the JMH routing "
-                + "benchmarks (routing) and an embedded Moquette broker to compare against (moquette).")
+                + "benchmarks (routing), an embedded Moquette broker to compare against (moquette), the side-by-side "
+                + "tables (compare) and a JFR summary (hot-methods).")
 public final class BenchCommand {
 
     public static void main(String[] args) {

@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# anchormq, Mosquitto and Moquette side by side on this machine: the same load scenarios against each broker in
+# turn (one broker running at a time, each restarted for every scenario), then the JMH routing benchmarks, and a
+# report with ratios in bench/RESULTS.md.
+#
+#   bench/side-by-side.sh [--duration S] [--warmup S] [--scenarios a,b] [--brokers a,b] [--jmh quick|full|skip]
+#                         [--skip-build] [--out FILE]
+#
+# anchormq is started as the README says (`mvn -q install -DskipTests && java -jar platform/target/anchormq.jar`),
+# except that the build is `mvn -q package -DskipTests`: it produces the same platform/target/anchormq.jar without
+# writing to the local Maven repository. The jars are copied into the run's work directory first, so that a
+# rebuild during the run cannot pull them from under a running JVM.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+DURATION=20
+WARMUP=5
+DRAIN=10
+SCENARIOS=p2p-qos1,fan-out-qos0,fan-in-qos1,shared-qos1,conn
+BROKERS=anchormq,mosquitto,moquette
+JMH=quick
+BUILD=yes
+OUT=$ROOT/bench/RESULTS.md
+ANCHORMQ_PORT=${ANCHORMQ_PORT:-18830}
+MOSQUITTO_PORT=${MOSQUITTO_PORT:-18831}
+MOQUETTE_PORT=${MOQUETTE_PORT:-18832}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --scenarios) SCENARIOS=$2; shift 2 ;;
+    --brokers) BROKERS=$2; shift 2 ;;
+    --jmh) JMH=$2; shift 2 ;;
+    --skip-build) BUILD=no; shift ;;
+    --out) OUT=$2; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+if [ $((DURATION + WARMUP + DRAIN)) -gt 45 ]; then
+  echo "duration + warm-up + drain ($DURATION + $WARMUP + $DRAIN s) must stay within 45 s: each scenario is capped at 60 s" >&2
+  exit 2
+fi
+
+# the load arguments of each scenario (targets of issue 4: p2p QoS 1 1,000 pairs 64 B; fan-out QoS 0 1 -> 1,000)
+scenario_args() {
+  case "$1" in
+    p2p-qos1)     echo "--scenario p2p --clients 1000 --qos 1 --payload 64" ;;
+    fan-out-qos0) echo "--scenario fan-out --clients 1000 --qos 0 --payload 64" ;;
+    fan-in-qos1)  echo "--scenario fan-in --clients 1000 --qos 1 --payload 64" ;;
+    shared-qos1)  echo "--scenario shared --clients 100 --members 10 --qos 1 --payload 64" ;;
+    conn)         echo "--scenario conn --clients 5000 --connect-concurrency 100" ;;
+    *) echo "unknown scenario $1" >&2; exit 2 ;;
+  esac
+}
+
+WORK=$ROOT/bench/target/side-by-side/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$WORK"
+COMMANDS=$WORK/commands.txt
+: > "$COMMANDS"
+log() { echo "[side-by-side] $*" >&2; }
+# runs a command and records it verbatim for the report
+record() { echo "$*" >> "$COMMANDS"; }
+
+if [ "$BUILD" = yes ]; then
+  log "building (mvn -q package -DskipTests)"
+  record "mvn -B -q package -DskipTests"
+  mvn -B -q package -DskipTests
+fi
+cp platform/target/anchormq.jar bench/target/anchormq-bench.jar "$WORK/"
+
+if ! command -v mosquitto >/dev/null 2>&1; then
+  log "installing mosquitto"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto mosquitto-clients
+fi
+# thousands of connections per run, on both ends
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# Mosquitto with limits comparable to anchormq's defaults (max-queued-messages 1000, receive-maximum 64 as the
+# outbound window), no connection limit, no persistence, TCP_NODELAY like the others
+cat > "$WORK/mosquitto.conf" <<EOF
+listener $MOSQUITTO_PORT 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 1000
+max_inflight_messages 64
+max_connections -1
+set_tcp_nodelay true
+log_dest stderr
+log_type error
+log_type warning
+EOF
+
+BROKER_PID=
+start_broker() {
+  local broker=$1 logfile=$2
+  case "$broker" in
+    anchormq)
+      record "ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data ANCHORMQ_METRICS_INTERVAL=1s java -jar $WORK/anchormq.jar"
+      ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data \
+        ANCHORMQ_METRICS_INTERVAL=1s java -jar "$WORK/anchormq.jar" > "$logfile" 2>&1 &
+      BROKER_PID=$!; PORT=$ANCHORMQ_PORT ;;
+    mosquitto)
+      record "mosquitto -c $WORK/mosquitto.conf"
+      mosquitto -c "$WORK/mosquitto.conf" > "$logfile" 2>&1 &
+      BROKER_PID=$!; PORT=$MOSQUITTO_PORT ;;
+    moquette)
+      record "java -jar $WORK/anchormq-bench.jar moquette --port $MOQUETTE_PORT"
+      java -jar "$WORK/anchormq-bench.jar" moquette --port "$MOQUETTE_PORT" > "$logfile" 2>&1 &
+      BROKER_PID=$!; PORT=$MOQUETTE_PORT ;;
+    *) echo "unknown broker $broker" >&2; exit 2 ;;
+  esac
+  for _ in $(seq 1 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+      return 0
+    fi
+    if ! kill -0 "$BROKER_PID" 2>/dev/null; then
+      echo "$broker exited at start-up; see $logfile" >&2; return 1
+    fi
+    sleep 0.1
+  done
+  echo "$broker did not open port $PORT within 30 s" >&2
+  return 1
+}
+
+stop_broker() {
+  [ -n "$BROKER_PID" ] || return 0
+  kill "$BROKER_PID" 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    kill -0 "$BROKER_PID" 2>/dev/null || { BROKER_PID=; return 0; }
+    sleep 0.1
+  done
+  kill -9 "$BROKER_PID" 2>/dev/null || true
+  BROKER_PID=
+}
+trap stop_broker EXIT
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+STARTED=$(date -u +"%Y-%m-%d %H:%M:%S UTC")
+
+IFS=, read -r -a scenario_list <<< "$SCENARIOS"
+IFS=, read -r -a broker_list <<< "$BROKERS"
+for scenario in "${scenario_list[@]}"; do
+  for broker in "${broker_list[@]}"; do
+    log "$scenario on $broker"
+    start_broker "$broker" "$WORK/$broker--$scenario.broker.log"
+    # shellcheck disable=SC2046
+    args="--port $PORT --label $broker $(scenario_args "$scenario") --warmup $WARMUP --duration $DURATION --drain-timeout $DRAIN --connect-timeout 12 --json $WORK/$broker--$scenario.json"
+    record "timeout -k 5 60 java -jar $WORK/anchormq-bench.jar load $args"
+    set +e
+    # shellcheck disable=SC2086
+    timeout -k 5 60 java -jar "$WORK/anchormq-bench.jar" load $args > "$WORK/$broker--$scenario.txt" 2> "$WORK/$broker--$scenario.load.log"
+    code=$?
+    set -e
+    cat "$WORK/$broker--$scenario.txt" >&2
+    if [ $code -ne 0 ]; then
+      # one more try on a fresh broker; the failed attempt stays on record beside the results
+      log "load exited with $code for $scenario on $broker: retrying once on a restarted broker"
+      for f in txt json load.log; do
+        [ -e "$WORK/$broker--$scenario.$f" ] && mv "$WORK/$broker--$scenario.$f" "$WORK/$broker--$scenario.attempt1.$f.failed"
+      done
+      echo "$broker $scenario: attempt 1 exited with $code ($(grep -m1 -E '^  +(bench-|only|connecting)' "$WORK/$broker--$scenario.attempt1.txt.failed" 2>/dev/null | sed 's/^ *//' || true)); retried" >> "$WORK/retries.txt"
+      stop_broker
+      start_broker "$broker" "$WORK/$broker--$scenario.retry.broker.log"
+      record "timeout -k 5 60 java -jar $WORK/anchormq-bench.jar load $args   # retry"
+      set +e
+      # shellcheck disable=SC2086
+      timeout -k 5 60 java -jar "$WORK/anchormq-bench.jar" load $args > "$WORK/$broker--$scenario.txt" 2> "$WORK/$broker--$scenario.load.log"
+      code=$?
+      set -e
+      cat "$WORK/$broker--$scenario.txt" >&2
+    fi
+    echo "$code" > "$WORK/$broker--$scenario.exit"
+    if [ "$broker" = anchormq ] && command -v mosquitto_sub >/dev/null 2>&1; then
+      # the broker's own counters (drops by cause), published every second with the setting above
+      sleep 1.5
+      mosquitto_sub -h 127.0.0.1 -p "$PORT" -t '$SYS/anchormq/metrics' -C 1 -W 5 > "$WORK/$broker--$scenario.metrics" 2>/dev/null || true
+    fi
+    stop_broker
+  done
+done
+
+ROUTING=
+if [ "$JMH" != skip ]; then
+  if [ "$JMH" = quick ]; then
+    jmh_args="--forks 1 --warmup-iterations 2 --iterations 3 --iteration-time 1"
+  else
+    jmh_args="--forks 1 --warmup-iterations 3 --iterations 5 --iteration-time 2"
+  fi
+  log "JMH routing benchmarks ($JMH)"
+  record "java -jar $WORK/anchormq-bench.jar routing $jmh_args --markdown $WORK/routing.md --json $WORK/routing-jmh.json"
+  # shellcheck disable=SC2086
+  java -jar "$WORK/anchormq-bench.jar" routing $jmh_args --markdown "$WORK/routing.md" --json "$WORK/routing-jmh.json" \
+    > "$WORK/routing.log" 2>&1
+  ROUTING=$(cat "$WORK/routing.md")
+fi
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+java -jar "$WORK/anchormq-bench.jar" compare --results "$WORK" --out "$WORK/load.md"
+
+drops() {
+  local f=$WORK/anchormq--$1.metrics
+  [ -s "$f" ] || { echo "–"; return; }
+  sed -E 's/.*"droppedQueueFull":([0-9]+).*/\1/' "$f"
+}
+
+{
+  echo "# anchormq side by side: Mosquitto, Moquette"
+  echo
+  echo "> **Measured on a busy, shared machine.** Two cores, shared with other engineers' builds and test runs while"
+  echo "> this ran, and with the load generator itself: absolute numbers are noisy and low; the ratios, measured in"
+  echo "> the same run, one broker at a time, are what this file is for. Rerun \`bench/side-by-side.sh\` on a quiet"
+  echo "> machine before quoting any figure."
+  echo
+  echo "- date: $STARTED"
+  echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+  echo "- load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER"
+  echo "- java: $(java -version 2>&1 | head -1); $(java -version 2>&1 | sed -n 3p)"
+  echo "- brokers: anchormq $(git -C "$ROOT" rev-parse --short HEAD) (defaults), $( { mosquitto -h 2>/dev/null || true; } | head -1) (config below), Moquette 0.17 (embedded, defaults, in memory)"
+  echo "- load generator: anchormq-bench \`load\`, in its own JVM on the same machine; each scenario: $WARMUP s warm-up, $DURATION s measured, drain up to $DRAIN s; every broker restarted for every scenario"
+  echo
+  echo "## Load scenarios"
+  echo
+  echo "in = PUBLISHes written by the publishers per second, out = messages received by the subscribers per second, both"
+  echo "over the measured window; latency from the send timestamp in each payload to its arrival; lost / duplicated /"
+  echo "out of order from the per-publisher sequence numbers (out of order across the members of a shared group is"
+  echo "allowed by MQTT). Moquette 0.17 has no shared subscriptions: its shared-sub row delivers nothing."
+  echo
+  cat "$WORK/load.md"
+  echo "anchormq's own count of messages dropped because a subscriber's queue (1,000) was full, per scenario:"
+  for scenario in "${scenario_list[@]}"; do
+    echo "$scenario: $(drops "$scenario")"
+  done | paste -sd ';' | sed 's/;/; /g'
+  echo
+  if [ -n "$ROUTING" ]; then
+    echo "## Routing (JMH, one thread, same data for all three)"
+    echo
+    echo "$ROUTING"
+    echo
+  fi
+  if [ -s "$WORK/retries.txt" ]; then
+    echo "Retried runs (the first attempt failed; its output is kept in the work directory):"
+    echo
+    sed 's/^/- /' "$WORK/retries.txt"
+    echo
+  fi
+  echo "## Exact commands"
+  echo
+  echo '```'
+  cat "$COMMANDS"
+  echo '```'
+  echo
+  echo "Mosquitto configuration:"
+  echo
+  echo '```'
+  cat "$WORK/mosquitto.conf"
+  echo '```'
+} > "$OUT"
+log "wrote $OUT (raw results in $WORK)"
