@@ -82,7 +82,7 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--keep-alive", defaultValue = "60", description = "Keep alive seconds; PINGREQ every half (default: ${DEFAULT-VALUE}).")
     int keepAlive;
 
-    @Option(names = "--threads", description = "Event loop threads (default: number of cores).")
+    @Option(names = "--threads", description = "Event loop threads for the publishers, and as many again for the subscribers (default: number of cores).")
     Integer threads;
 
     @Option(names = "--label", defaultValue = "broker", description = "Name of the broker in the report (default: ${DEFAULT-VALUE}).")

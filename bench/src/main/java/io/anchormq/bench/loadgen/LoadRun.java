@@ -100,23 +100,21 @@ public final class LoadRun {
     private LoadReport run() {
         InetAddress address = Loopback.require(spec.host());
         plan();
-        EventLoopGroup group = Epoll.isAvailable() ? new EpollEventLoopGroup(spec.threads())
-                : new NioEventLoopGroup(spec.threads());
-        Bootstrap bootstrap = new Bootstrap()
-                .group(group)
-                .channel(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis()))
-                .remoteAddress(new InetSocketAddress(address, spec.port()));
+        // Publishers and subscribers get event loops of their own: on shared loops a flood of publishers would
+        // starve the one subscriber of a fan-in, whose reads get only its per-channel share of each loop turn.
+        EventLoopGroup publisherLoops = eventLoops(spec.threads());
+        EventLoopGroup subscriberLoops = eventLoops(spec.threads());
+        Bootstrap publisherBootstrap = bootstrap(publisherLoops, address);
+        Bootstrap subscriberBootstrap = bootstrap(subscriberLoops, address);
         long connectStart = System.nanoTime();
         double connectSeconds = 0;
         double drainSeconds = 0;
         boolean drained = false;
         try {
             long connectDeadline = System.nanoTime() + spec.connectTimeout().toNanos();
-            boolean connected = connect(bootstrap, subscribers, connectDeadline)
-                    && connect(bootstrap, publishers, connectDeadline)
-                    && connect(bootstrap, idle, connectDeadline);
+            boolean connected = connect(subscriberBootstrap, subscribers, connectDeadline)
+                    && connect(publisherBootstrap, publishers, connectDeadline)
+                    && connect(subscriberBootstrap, idle, connectDeadline);
             connectSeconds = (System.nanoTime() - connectStart) / 1e9;
             if (connected && spec.scenario() != Scenario.CONN) {
                 long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
@@ -131,9 +129,23 @@ public final class LoadRun {
                 drainSeconds = (System.nanoTime() - drainStart) / 1e9;
             }
         } finally {
-            close(group);
+            close(publisherLoops, subscriberLoops);
         }
         return report(connectSeconds, drained, drainSeconds);
+    }
+
+    private static EventLoopGroup eventLoops(int threads) {
+        return Epoll.isAvailable() ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+    }
+
+    private Bootstrap bootstrap(EventLoopGroup loops, InetAddress address) {
+        return new Bootstrap()
+                .group(loops)
+                .channel(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis()))
+                .remoteAddress(new InetSocketAddress(address, spec.port()));
     }
 
     /** Who connects, with which topic, and which publishers each sink must hear from. */
@@ -292,7 +304,7 @@ public final class LoadRun {
         return protocolErrors.get() > 0 || setupErrors.get() > 0;
     }
 
-    private void close(EventLoopGroup group) {
+    private void close(EventLoopGroup... groups) {
         List<BenchClient> everyone = new ArrayList<>(subscribers);
         everyone.addAll(publishers);
         everyone.addAll(idle);
@@ -310,7 +322,12 @@ public final class LoadRun {
         for (BenchClient c : everyone) {
             c.abandon();
         }
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        for (EventLoopGroup g : groups) {
+            g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        for (EventLoopGroup g : groups) {
+            g.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
     }
 
     private long[] sentByPublisher() {

@@ -2,9 +2,7 @@ package io.anchormq.broker.routing;
 
 import io.anchormq.broker.message.Message;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -131,26 +129,82 @@ public final class TopicRouter {
      * @return the number of deliveries made
      */
     public int route(Message message) {
-        String[] levels = levels(message.topic());
-        Map<String, Aggregate> perClient = new HashMap<>();
-        List<Map.Entry<SharedGroup, Subscription>> shared = new ArrayList<>(0);
-        boolean dollar = message.topic().startsWith("$");
-        collect(root, levels, 0, dollar, message.publisherId(), perClient, shared);
+        String topic = message.topic();
+        String[] levels = levels(topic);
+        List<Node> matched = new ArrayList<>(4);
+        collect(root, levels, 0, topic.startsWith("$"), matched);
 
+        String publisherId = message.publisherId();
         int deliveries = 0;
-        for (Aggregate a : perClient.values()) {
-            a.subscriber.deliver(new Delivery(message, Math.min(message.qos(), a.maxQos),
-                    a.retainAsPublished && message.retain(), a.subscriptionIds, null, null));
-            deliveries++;
+        int nodes = matched.size();
+        for (int i = 0; i < nodes; i++) {
+            Node node = matched.get(i);
+            for (Entry e : node.subscribers.values()) {
+                if (!eligible(e, publisherId)) {
+                    continue;
+                }
+                deliveries += nodes == 1 ? deliverOne(message, e) : deliverOnce(message, e, matched, i, publisherId);
+            }
         }
-        for (Map.Entry<SharedGroup, Subscription> s : shared) {
-            Entry member = s.getKey().pick(null, false);
-            if (member != null) {
-                member.subscriber().deliver(sharedDelivery(message, member.subscription()));
-                deliveries++;
+        for (int i = 0; i < nodes; i++) {
+            for (SharedGroup g : matched.get(i).groups.values()) {
+                List<Entry> members = g.members;
+                if (members.isEmpty()) {
+                    continue;
+                }
+                Entry member = g.pick(null, false);
+                if (member != null) {
+                    member.subscriber().deliver(sharedDelivery(message, member.subscription()));
+                    deliveries++;
+                }
             }
         }
         return deliveries;
+    }
+
+    private static boolean eligible(Entry e, String publisherId) {
+        return !(e.subscription().noLocal() && e.subscriber().clientId().equals(publisherId));
+    }
+
+    private static int deliverOne(Message message, Entry e) {
+        Subscription sub = e.subscription();
+        e.subscriber().deliver(new Delivery(message, Math.min(message.qos(), sub.qos()),
+                sub.retainAsPublished() && message.retain(),
+                sub.subscriptionId() > 0 ? List.of(sub.subscriptionId()) : List.of(), null, null));
+        return 1;
+    }
+
+    /**
+     * One delivery per session when several matched nodes may hold subscriptions of it. Within a node, entries are
+     * keyed by client id, so a session can only repeat across nodes: it is delivered to from the first matched node
+     * that holds an eligible subscription of it, with the subscriptions of the later nodes folded in. This costs a
+     * map lookup per other matched node (rarely more than three) instead of a per-message map of all recipients.
+     */
+    private static int deliverOnce(Message message, Entry e, List<Node> matched, int at, String publisherId) {
+        String clientId = e.subscriber().clientId();
+        for (int j = 0; j < at; j++) {
+            Entry earlier = matched.get(j).subscribers.get(clientId);
+            if (earlier != null && eligible(earlier, publisherId)) {
+                return 0;
+            }
+        }
+        Aggregate aggregate = null;
+        for (int j = at + 1; j < matched.size(); j++) {
+            Entry later = matched.get(j).subscribers.get(clientId);
+            if (later != null && eligible(later, publisherId)) {
+                if (aggregate == null) {
+                    aggregate = new Aggregate(e.subscriber());
+                    aggregate.add(e.subscription());
+                }
+                aggregate.add(later.subscription());
+            }
+        }
+        if (aggregate == null) {
+            return deliverOne(message, e);
+        }
+        aggregate.subscriber.deliver(new Delivery(message, Math.min(message.qos(), aggregate.maxQos),
+                aggregate.retainAsPublished && message.retain(), aggregate.subscriptionIds, null, null));
+        return 1;
     }
 
     /**
@@ -204,19 +258,19 @@ public final class TopicRouter {
         }
     }
 
-    private static void collect(Node node, String[] levels, int depth, boolean dollar, String publisherId,
-                                Map<String, Aggregate> perClient, List<Map.Entry<SharedGroup, Subscription>> shared) {
+    /** Gathers every node whose subscriptions match the topic's levels from {@code depth} on. */
+    private static void collect(Node node, String[] levels, int depth, boolean dollar, List<Node> matched) {
         if (depth == levels.length) {
-            addAll(node, publisherId, perClient, shared);
+            matched.add(node);
             Node multi = node.children.get("#");
             if (multi != null) {
-                addAll(multi, publisherId, perClient, shared);
+                matched.add(multi);
             }
             return;
         }
         Node exact = node.children.get(levels[depth]);
         if (exact != null) {
-            collect(exact, levels, depth + 1, dollar, publisherId, perClient, shared);
+            collect(exact, levels, depth + 1, dollar, matched);
         }
         // MQTT-4.7.2-1: wildcards at the first level do not match topics starting with '$'
         if (depth == 0 && dollar) {
@@ -224,32 +278,33 @@ public final class TopicRouter {
         }
         Node single = node.children.get("+");
         if (single != null) {
-            collect(single, levels, depth + 1, dollar, publisherId, perClient, shared);
+            collect(single, levels, depth + 1, dollar, matched);
         }
         Node multi = node.children.get("#");
         if (multi != null) {
-            addAll(multi, publisherId, perClient, shared);
+            matched.add(multi);
         }
     }
 
-    private static void addAll(Node node, String publisherId, Map<String, Aggregate> perClient,
-                               List<Map.Entry<SharedGroup, Subscription>> shared) {
-        for (Entry e : node.subscribers.values()) {
-            Subscription sub = e.subscription();
-            if (sub.noLocal() && e.subscriber().clientId().equals(publisherId)) {
-                continue;
-            }
-            perClient.computeIfAbsent(e.subscriber().clientId(), id -> new Aggregate(e.subscriber())).add(sub);
-        }
-        for (SharedGroup g : node.groups.values()) {
-            List<Entry> members = g.members;
-            if (!members.isEmpty()) {
-                shared.add(Map.entry(g, members.get(0).subscription()));
-            }
-        }
-    }
-
+    /** The levels of a topic or filter, empty ones included (as {@code split("/", -1)}, without its list). */
     static String[] levels(String topicOrFilter) {
-        return topicOrFilter.split("/", -1);
+        int length = topicOrFilter.length();
+        int count = 1;
+        for (int i = 0; i < length; i++) {
+            if (topicOrFilter.charAt(i) == '/') {
+                count++;
+            }
+        }
+        String[] levels = new String[count];
+        int start = 0;
+        int k = 0;
+        for (int i = 0; i < length; i++) {
+            if (topicOrFilter.charAt(i) == '/') {
+                levels[k++] = topicOrFilter.substring(start, i);
+                start = i + 1;
+            }
+        }
+        levels[k] = topicOrFilter.substring(start);
+        return levels;
     }
 }

@@ -148,6 +148,58 @@ class TopicRouterTest {
         }
     }
 
+    /**
+     * Property check for overlaps: a few sessions with many filters each, some No Local, all with identifiers. Each
+     * session that any eligible filter matches gets exactly one delivery, at the highest matching QoS, with the
+     * identifiers of every eligible matching filter.
+     */
+    @Test
+    void overlappingSessionsGetOneDeliveryWithEveryMatchingIdentifier() {
+        Random random = new Random(7);
+        String[] words = {"a", "b", "c", ""};
+        for (int round = 0; round < 300; round++) {
+            TopicRouter router = new TopicRouter();
+            List<Recorder> sessions = List.of(new Recorder("s0"), new Recorder("s1"), new Recorder("s2"));
+            List<List<Subscription>> subscriptions = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            int id = 1;
+            for (int i = 0; i < 12; i++) {
+                String f = randomFilter(random, words);
+                int s = random.nextInt(sessions.size());
+                if (TopicFilter.parse(f) == null
+                        || subscriptions.get(s).stream().anyMatch(x -> x.filter().equals(f))) {
+                    continue;
+                }
+                Subscription sub = new Subscription(null, f, random.nextInt(3), random.nextInt(4) == 0, false, 0, id++);
+                router.subscribe(sessions.get(s), sub);
+                subscriptions.get(s).add(sub);
+            }
+            String topic = randomTopic(random, words);
+            String publisher = "s" + random.nextInt(4);
+            router.route(msg(topic, 2, publisher));
+            for (int s = 0; s < sessions.size(); s++) {
+                String clientId = "s" + s;
+                List<Subscription> eligible = subscriptions.get(s).stream()
+                        .filter(x -> TopicFilter.matches(x.filter(), topic))
+                        .filter(x -> !(x.noLocal() && clientId.equals(publisher)))
+                        .toList();
+                List<Delivery> got = sessions.get(s).got;
+                assertEquals(eligible.isEmpty() ? 0 : 1, got.size(), clientId + " on " + topic + " of " + publisher);
+                if (!eligible.isEmpty()) {
+                    assertEquals(eligible.stream().mapToInt(Subscription::qos).max().getAsInt(), got.get(0).qos());
+                    assertEquals(eligible.stream().map(Subscription::subscriptionId).sorted().toList(),
+                            got.get(0).subscriptionIds().stream().sorted().toList());
+                }
+            }
+        }
+    }
+
+    @Test
+    void levelsKeepEmptyLevels() {
+        assertEquals(List.of("", "a", "", "b", ""), List.of(TopicRouter.levels("/a//b/")));
+        assertEquals(List.of(""), List.of(TopicRouter.levels("")));
+        assertEquals(List.of("a"), List.of(TopicRouter.levels("a")));
+    }
+
     private static String randomFilter(Random r, String[] words) {
         int levels = 1 + r.nextInt(3);
         StringBuilder sb = new StringBuilder();
