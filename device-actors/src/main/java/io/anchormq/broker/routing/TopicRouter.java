@@ -139,6 +139,10 @@ public final class TopicRouter {
         int nodes = matched.size();
         for (int i = 0; i < nodes; i++) {
             Node node = matched.get(i);
+            // iterating even an empty map allocates an iterator (route's were 4.5% of sampled allocation, p2p load)
+            if (node.subscribers.isEmpty()) {
+                continue;
+            }
             for (Entry e : node.subscribers.values()) {
                 if (!eligible(e, publisherId)) {
                     continue;
@@ -147,7 +151,11 @@ public final class TopicRouter {
             }
         }
         for (int i = 0; i < nodes; i++) {
-            for (SharedGroup g : matched.get(i).groups.values()) {
+            Node node = matched.get(i);
+            if (node.groups.isEmpty()) {
+                continue;
+            }
+            for (SharedGroup g : node.groups.values()) {
                 List<Entry> members = g.members;
                 if (members.isEmpty()) {
                     continue;
