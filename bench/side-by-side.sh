@@ -23,6 +23,7 @@ trap 'rm -f "$SIDE_BY_SIDE_COPY"' EXIT
 cd "$SIDE_BY_SIDE_HOME"
 ROOT=$(pwd)
 
+ARGS="$*"
 DURATION=20
 WARMUP=5
 DRAIN=10
@@ -76,8 +77,9 @@ mkdir -p "$WORK"
 COMMANDS=$WORK/commands.txt
 : > "$COMMANDS"
 log() { echo "[side-by-side] $*" >&2; }
-# runs a command and records it verbatim for the report
+# records a command verbatim for the report, as it is run
 record() { echo "$*" >> "$COMMANDS"; }
+record "bench/side-by-side.sh $ARGS"
 
 if [ "$BUILD" = yes ]; then
   log "building (mvn -q package -DskipTests)"
