@@ -17,8 +17,9 @@ import java.util.Arrays;
  * read. The files take about twice the space of the level 0 tiles.
  *
  * <p>This is a cache derived from the tiles: it is never fsync'ed, and {@link TileStore} recomputes and compares
- * every hash on open, repairing what differs. Single writer; readers may run concurrently as long as they only ask
- * for hashes that were published to them (through a volatile tree size) after being written.
+ * every hash on open, repairing what differs. Readers may run concurrently with the writer as long as they only ask
+ * for hashes that were published to them (through a volatile tree size) after being written. {@link #reserve} is
+ * for one thread; {@link #put} and {@link #extend} may run in several threads on disjoint ranges.
  */
 final class HashIndex implements Closeable {
 
@@ -27,7 +28,6 @@ final class HashIndex implements Closeable {
 
     private final Path dir;
     private final LevelFile[] levels = new LevelFile[LEVELS];
-    private final byte[] scratch = new byte[Rfc9162.HASH_SIZE];
 
     HashIndex(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -52,8 +52,9 @@ final class HashIndex implements Closeable {
     /** Stores a hash; returns whether the stored bytes differed (a repair, when rebuilding). */
     boolean put(int level, long index, byte[] hash) {
         LevelFile file = levels[level];
-        file.get(index, scratch);
-        if (Arrays.equals(scratch, hash)) {
+        byte[] stored = new byte[Rfc9162.HASH_SIZE];
+        file.get(index, stored);
+        if (Arrays.equals(stored, hash)) {
             return false;
         }
         file.put(index, hash);
@@ -66,8 +67,13 @@ final class HashIndex implements Closeable {
      * stored hashes differed.
      */
     long extend(long fromSize, long toSize) {
+        return extend(fromSize, toSize, 1, LEVELS - 1);
+    }
+
+    /** {@link #extend(long, long)} restricted to the tree levels {@code firstLevel..lastLevel}. */
+    long extend(long fromSize, long toSize, int firstLevel, int lastLevel) {
         long repaired = 0;
-        for (int level = 1; level < LEVELS; level++) {
+        for (int level = firstLevel; level <= lastLevel; level++) {
             long first = fromSize >>> level;
             long end = toSize >>> level;
             if (first == end) {

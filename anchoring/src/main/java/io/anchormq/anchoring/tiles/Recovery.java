@@ -2,6 +2,7 @@ package io.anchormq.anchoring.tiles;
 
 import io.anchormq.anchoring.merkle.Rfc9162;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,6 +12,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +54,7 @@ final class Recovery {
         Recovery recovery = new Recovery(logDir, TileInventory.scan(logDir), index, head.size());
         recovery.requireTilesPresent();
         index.reserve(head.size());
-        long repaired = recovery.loadLeafHashes() + index.extend(0, head.size());
+        long repaired = recovery.rebuildIndex();
         recovery.checkUpperTiles();
         recovery.checkBundles(verifiedSize);
         byte[] root = index.root(head.size());
@@ -105,17 +107,34 @@ final class Recovery {
         throw missing(needed);
     }
 
-    private long loadLeafHashes() throws IOException {
-        long repaired = 0;
+    /**
+     * Recomputes every hash of the tree from the level 0 tiles. The full tiles go in parallel: each one's leaves and
+     * the 8 levels of nodes above them depend on that tile only, and this is most of the work of opening a large log.
+     * Returns how many stored hashes differed.
+     */
+    private long rebuildIndex() throws IOException {
         long fullTiles = TileId.fullTileCount(0, size);
-        for (long n = 0; n < fullTiles; n++) {
-            repaired += loadLeafHashes(new TileId(0, n, TileId.WIDTH), TileId.WIDTH);
+        long repaired;
+        try {
+            repaired = LongStream.range(0, fullTiles).parallel().map(n -> {
+                try {
+                    TileId tile = new TileId(0, n, TileId.WIDTH);
+                    return loadLeafHashes(tile, TileId.WIDTH) + index.extend(tile.firstHashIndex(),
+                            tile.firstHashIndex() + TileId.WIDTH, 1, TileId.TILE_HEIGHT);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).sum();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
+        long fullSize = fullTiles * TileId.WIDTH;
+        repaired += index.extend(0, fullSize, TileId.TILE_HEIGHT + 1, HashIndex.LEVELS - 1);
         TileId tail = tailSource(0);
         if (tail != null) {
             repaired += loadLeafHashes(tail, TileId.partialTile(0, size).width());
         }
-        return repaired;
+        return repaired + index.extend(fullSize, size);
     }
 
     private long loadLeafHashes(TileId tile, int count) throws IOException {
@@ -250,7 +269,11 @@ final class Recovery {
 
     /** Deletions need no fsync: a file that reappears after a power loss is removed by the next recovery. */
     private void delete(TileId tile) throws IOException {
-        Files.deleteIfExists(logDir.resolve(tile.path()));
+        try {
+            Files.deleteIfExists(logDir.resolve(tile.path()));
+        } catch (IOException e) {
+            throw new CorruptLogException(tile + ": cannot delete it (" + e + ")", e);
+        }
     }
 
     private byte[] readTile(TileId tile) throws IOException {
@@ -267,6 +290,8 @@ final class Recovery {
             return Files.readAllBytes(logDir.resolve(tile.path()));
         } catch (NoSuchFileException e) {
             throw missing(tile);
+        } catch (IOException e) {
+            throw new CorruptLogException(tile + ": unreadable (" + e + ")", e);
         }
     }
 

@@ -17,13 +17,17 @@ import java.util.regex.Pattern;
  * What is on disk under {@code tile/}: for each level (and the entry bundles), which positions have a full tile and
  * which partial widths. Recovery works from this listing rather than from the paths a size implies, because a torn
  * tail can leave files anywhere beyond the checkpoint (the files of a batch are written in no particular order).
- * Anything that is not a canonical tile path is refused: nothing else is ever written there.
+ * Anything that is not a canonical tile path is refused: nothing else is ever written there. Cheap enough for
+ * millions of tiles: one directory read per directory, a stat only for what must be a directory.
  */
 final class TileInventory {
 
     private static final Pattern GROUP = Pattern.compile("x\\d{3}");
     private static final Pattern LAST = Pattern.compile("\\d{3}");
     private static final Pattern PARTIAL_DIR = Pattern.compile("\\d{3}\\.p");
+    private static final Pattern WIDTH = Pattern.compile("[1-9]\\d{0,2}");
+    /** At most 5 x-groups before the last element: 18 digits fit a long (and far exceed any real tile index). */
+    private static final int MAX_GROUP_DIGITS = 15;
 
     /** The files at one tile position. */
     static final class Position {
@@ -81,17 +85,20 @@ final class TileInventory {
         try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
             for (Path child : children) {
                 String name = child.getFileName().toString();
-                if (GROUP.matcher(name).matches()) {
+                if (GROUP.matcher(name).matches() && prefix.length() < MAX_GROUP_DIGITS) {
+                    if (prefix.isEmpty() && name.equals("x000")) {
+                        throw unexpected(logDir, child); // x000/067 would be a second path for tile 067
+                    }
                     requireDirectory(logDir, child);
                     scanIndexDirectory(logDir, level, child, prefix + name.substring(1));
                     directories.add(child);
                 } else if (LAST.matcher(name).matches()) {
-                    requireRegularFile(logDir, child);
-                    position(logDir, level, prefix + name, child).full = true;
+                    // Not stat'ed (there are millions): a non-file here fails when it is read or deleted.
+                    position(level, prefix + name).full = true;
                 } else if (PARTIAL_DIR.matcher(name).matches()) {
                     requireDirectory(logDir, child);
-                    Position position = position(logDir, level, prefix + name.substring(0, 3), child);
-                    scanPartialDirectory(logDir, level, position, child);
+                    Position position = position(level, prefix + name.substring(0, 3));
+                    scanPartialDirectory(logDir, position, child);
                     directories.add(child);
                 } else {
                     throw unexpected(logDir, child);
@@ -100,32 +107,21 @@ final class TileInventory {
         }
     }
 
-    private void scanPartialDirectory(Path logDir, int level, Position position, Path dir) throws IOException {
+    private void scanPartialDirectory(Path logDir, Position position, Path dir) throws IOException {
         try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
             for (Path child : children) {
                 String name = child.getFileName().toString();
-                if (!name.matches("[1-9]\\d{0,2}") || Integer.parseInt(name) >= TileId.WIDTH) {
+                if (!WIDTH.matcher(name).matches() || Integer.parseInt(name) >= TileId.WIDTH) {
                     throw unexpected(logDir, child);
                 }
-                requireRegularFile(logDir, child);
                 position.partialWidths.add(Integer.parseInt(name));
             }
         }
     }
 
-    /** Looks up the position of {@code digits} (the concatenated 3-digit groups), refusing non-canonical paths. */
-    private Position position(Path logDir, int level, String digits, Path file) throws CorruptLogException {
-        long index;
-        try {
-            index = Long.parseLong(digits);
-        } catch (NumberFormatException e) {
-            throw unexpected(logDir, file);
-        }
-        String canonical = new TileId(level, index, TileId.WIDTH).path();
-        String relative = logDir.relativize(file).toString().replace('\\', '/');
-        if (!relative.equals(canonical) && !relative.equals(canonical + ".p")) {
-            throw unexpected(logDir, file); // e.g. x000/067 for 067: a different path for the same tile
-        }
+    /** The position of tile {@code digits} (the concatenated 3-digit groups of its path). */
+    private Position position(int level, String digits) {
+        long index = Long.parseLong(digits); // at most 18 digits: the group depth is capped in scan
         return levels.computeIfAbsent(level, l -> new TreeMap<>()).computeIfAbsent(index, i -> new Position());
     }
 
@@ -143,12 +139,6 @@ final class TileInventory {
     private static void requireDirectory(Path logDir, Path path) throws CorruptLogException {
         if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new CorruptLogException(logDir.relativize(path) + ": expected a directory");
-        }
-    }
-
-    private static void requireRegularFile(Path logDir, Path path) throws CorruptLogException {
-        if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
-            throw new CorruptLogException(logDir.relativize(path) + ": expected a regular file");
         }
     }
 

@@ -53,6 +53,8 @@ public final class TileStore implements HashReader, Closeable {
     private final DurableFiles files;
     /** Published after the tiles and the index hold everything below it: readers rely on that ordering. */
     private volatile long size;
+    /** The tree size of {@code <dir>/checkpoint}. */
+    private long checkpointSize;
     /** The encoded entries of the partial bundle at {@link #size}, which the next append extends. */
     private byte[] tailBundle;
     /** Positions whose full tile was written; their partial tiles go once a checkpoint covers the full tile. */
@@ -68,6 +70,7 @@ public final class TileStore implements HashReader, Closeable {
         this.index = index;
         this.files = files;
         this.size = size;
+        this.checkpointSize = size;
         this.tailBundle = tailBundle;
     }
 
@@ -81,6 +84,7 @@ public final class TileStore implements HashReader, Closeable {
      * @throws CorruptLogException the stored log does not match its checkpoint (the message names the file)
      */
     public static TileStore open(Path dir, Function<String, TreeHead> checkpointReader) throws IOException {
+        createLogDirectory(dir);
         Path privateDir = Files.createDirectories(dir.resolve(PRIVATE_DIR));
         FileChannel lockChannel = FileChannel.open(privateDir.resolve("lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
@@ -105,9 +109,8 @@ public final class TileStore implements HashReader, Closeable {
             byte[] tailBundle = tail == null ? NO_ENTRIES : Files.readAllBytes(dir.resolve(tail.path()));
             return new TileStore(dir, checkpointReader, lockChannel, index, files, head.size(), tailBundle);
         } catch (IOException | RuntimeException | Error e) {
-            try (lockChannel; HashIndex unused = index) {
-                throw e; // closes both, adding their failures as suppressed
-            }
+            closeAfterFailure(e, index, lockChannel);
+            throw e;
         }
     }
 
@@ -195,14 +198,18 @@ public final class TileStore implements HashReader, Closeable {
 
     /**
      * Replaces {@code <dir>/checkpoint}, atomically and durably. The note must be a valid checkpoint (per the
-     * reader given to {@link #open}) of a tree this store holds: a checkpoint that recovery would refuse is never
-     * written. Then deletes the partial tiles that full tiles covered by this checkpoint supersede.
+     * reader given to {@link #open}) of a tree this store holds, no smaller than the current checkpoint's (the same
+     * size again is fine, e.g. with more signatures): a checkpoint that recovery would refuse is never written. Then deletes the partial tiles that full tiles covered by this checkpoint supersede.
      *
      * @throws IllegalArgumentException the note is not a checkpoint of the stored tree
      */
     public synchronized void writeCheckpoint(String signedNote) throws IOException {
         requireWritable();
         TreeHead head = checkpointReader.apply(signedNote);
+        if (head.size() < checkpointSize) {
+            throw new IllegalArgumentException("the checkpoint's tree size " + head.size()
+                    + " is below the current checkpoint's " + checkpointSize + " (a log never goes back)");
+        }
         if (head.size() > size) {
             throw new IllegalArgumentException("the checkpoint's tree size " + head.size()
                     + " exceeds the stored tree size " + size);
@@ -213,6 +220,7 @@ public final class TileStore implements HashReader, Closeable {
         }
         try {
             files.write(dir.resolve(CHECKPOINT), signedNote.getBytes(StandardCharsets.UTF_8));
+            checkpointSize = head.size();
         } catch (IOException | RuntimeException | Error e) {
             failed = true;
             throw e;
@@ -316,6 +324,29 @@ public final class TileStore implements HashReader, Closeable {
         requireOpen();
         if (failed) {
             throw new IllegalStateException(dir + ": an earlier write failed; reopen the store to recover");
+        }
+    }
+
+    /** A new log's directory entry must be durable too, or a power loss could lose the whole log. */
+    private static void createLogDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Path parent = dir.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Files.createDirectory(dir);
+        DurableFiles.forceDirectory(parent);
+    }
+
+    private static void closeAfterFailure(Throwable failure, Closeable... resources) {
+        for (Closeable resource : resources) {
+            try {
+                if (resource != null) {
+                    resource.close();
+                }
+            } catch (IOException | RuntimeException e) {
+                failure.addSuppressed(e);
+            }
         }
     }
 

@@ -243,8 +243,12 @@ class TileStoreTest {
                     () -> store.writeCheckpoint(TestLog.checkpoint(16, root15)));
             assertTrue(wrongRoot.getMessage().contains("is not the root of the stored tree of size 16"));
             assertThrows(IllegalArgumentException.class, () -> store.writeCheckpoint("garbage"));
-            store.writeCheckpoint(TestLog.checkpoint(15, root15)); // an older size of the stored tree is fine
+            store.writeCheckpoint(TestLog.checkpoint(15, root15)); // a size below the stored one is fine
             assertEquals(TestLog.checkpoint(15, root15), Files.readString(dir.resolve("checkpoint")));
+            store.writeCheckpoint(TestLog.checkpoint(15, root15)); // so is the same size again
+            IllegalArgumentException back = assertThrows(IllegalArgumentException.class,
+                    () -> store.writeCheckpoint(TestLog.checkpoint(14, store.rootHash(14))));
+            assertTrue(back.getMessage().contains("is below the current checkpoint's 15"), back.getMessage());
         }
     }
 
@@ -370,6 +374,22 @@ class TileStoreTest {
         writeLog(300);
         Files.writeString(dir.resolve("tile/0/notes.txt"), "?");
         assertRefused("tile/0/notes.txt: not a tlog-tiles path this log writes");
+    }
+
+    @Test
+    void directoryInPlaceOfATileIsRefused() throws IOException {
+        writeLog(1000);
+        Files.delete(dir.resolve("tile/0/001"));
+        Files.createDirectory(dir.resolve("tile/0/001"));
+        assertRefused("tile/0/001: unreadable");
+    }
+
+    @Test
+    void nonCanonicalTilePathIsRefused() throws IOException {
+        writeLog(300);
+        Files.createDirectories(dir.resolve("tile/0/x000"));
+        Files.copy(dir.resolve("tile/0/000"), dir.resolve("tile/0/x000/000"));
+        assertRefused("tile/0/x000: not a tlog-tiles path this log writes");
     }
 
     private void writeLog(long size) throws IOException {
