@@ -4,6 +4,7 @@ import io.anchormq.anchoring.merkle.HashReader;
 import io.anchormq.anchoring.merkle.Rfc9162;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -199,7 +200,8 @@ public final class TileStore implements HashReader, Closeable {
     /**
      * Replaces {@code <dir>/checkpoint}, atomically and durably. The note must be a valid checkpoint (per the
      * reader given to {@link #open}) of a tree this store holds, no smaller than the current checkpoint's (the same
-     * size again is fine, e.g. with more signatures): a checkpoint that recovery would refuse is never written. Then deletes the partial tiles that full tiles covered by this checkpoint supersede.
+     * size again is fine, e.g. with more signatures): a checkpoint that recovery would refuse is never written.
+     * Then deletes the partial tiles that full tiles covered by this checkpoint supersede.
      *
      * @throws IllegalArgumentException the note is not a checkpoint of the stored tree
      */
@@ -379,8 +381,7 @@ public final class TileStore implements HashReader, Closeable {
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
-                    .toString();
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
         } catch (CharacterCodingException e) {
             throw new CorruptLogException(CHECKPOINT + ": not valid UTF-8", e);
         }

@@ -2,6 +2,7 @@ package io.anchormq.anchoring.tiles;
 
 import io.anchormq.anchoring.merkle.Rfc9162;
 import java.util.Arrays;
+import java.util.Base64;
 
 /** What a checkpoint commits to: the tree size and the RFC 9162 root hash of that tree. */
 public record TreeHead(long size, byte[] rootHash) {
@@ -33,6 +34,6 @@ public record TreeHead(long size, byte[] rootHash) {
 
     @Override
     public String toString() {
-        return "TreeHead[size=" + size + ", root=" + java.util.Base64.getEncoder().encodeToString(rootHash) + "]";
+        return "TreeHead[size=" + size + ", root=" + Base64.getEncoder().encodeToString(rootHash) + "]";
     }
 }

@@ -15,6 +15,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -23,6 +25,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class TileStoreTest {
+
+    private static final Pattern PARTIAL = Pattern.compile("(.*)\\.p/(\\d+)");
 
     @TempDir
     Path dir;
@@ -446,12 +450,12 @@ class TileStoreTest {
             if (spec.contains(extra)) {
                 continue;
             }
-            java.util.regex.Matcher partial = java.util.regex.Pattern.compile("(.*)\\.p/(\\d+)").matcher(extra);
+            Matcher partial = PARTIAL.matcher(extra);
             assertTrue(partial.matches(), "served " + extra + " beyond the spec's files for " + size);
             String current = spec.stream().filter(f -> f.startsWith(partial.group(1) + ".p/")).findFirst()
                     .orElseThrow(() -> new AssertionError("served " + extra + ", but its position is full or empty"));
-            assertTrue(Integer.parseInt(partial.group(2)) < Integer.parseInt(current.substring(current.lastIndexOf('/') + 1)),
-                    extra + " is not narrower than " + current);
+            int currentWidth = Integer.parseInt(current.substring(current.lastIndexOf('/') + 1));
+            assertTrue(Integer.parseInt(partial.group(2)) < currentWidth, extra + " is not narrower than " + current);
         }
     }
 
