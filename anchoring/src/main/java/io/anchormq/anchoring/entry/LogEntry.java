@@ -1,0 +1,212 @@
+package io.anchormq.anchoring.entry;
+
+import io.anchormq.anchoring.merkle.Rfc9162;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * One message as the log records it: who sent what where and when, with the payload only as its SHA-256. The salt
+ * keeps guessable payloads (a temperature, "on"/"off") from being confirmed from the log's hashes alone.
+ *
+ * <p>Canonical encoding v1, big-endian: {@code u8 version=1, u16 length ‖ workspace, u16 length ‖ client id,
+ * u16 length ‖ topic (UTF-8), u8 qos, [32] payload SHA-256, i64 receive time (µs since the Unix epoch, UTC),
+ * [16] salt, u64 sequence}, at most {@value #MAX_ENCODED_SIZE} bytes in all. The leaf hash is
+ * {@code Rfc9162.leafHash(encode())}. Byte arrays are copied in and out.
+ *
+ * @param sequence the 0-based number of the entry in its workspace's log, which is its leaf index
+ */
+public record LogEntry(String workspace, String clientId, String topic, int qos, byte[] payloadSha256,
+        long receivedAtMicros, byte[] salt, long sequence) {
+
+    public static final int VERSION = 1;
+    public static final int SALT_SIZE = 16;
+    /** tlog-tiles entry bundles prefix each entry with a uint16 length. */
+    public static final int MAX_ENCODED_SIZE = 0xFFFF;
+
+    private static final int FIXED_SIZE = 1 + 3 * 2 + 1 + Rfc9162.HASH_SIZE + 8 + SALT_SIZE + 8;
+
+    public LogEntry {
+        Objects.requireNonNull(workspace, "workspace");
+        Objects.requireNonNull(clientId, "clientId");
+        Objects.requireNonNull(topic, "topic");
+        if (qos < 0 || qos > 2) {
+            throw new IllegalArgumentException("qos is " + qos + ", must be 0, 1 or 2");
+        }
+        if (payloadSha256.length != Rfc9162.HASH_SIZE) {
+            throw new IllegalArgumentException(
+                    "payload SHA-256 has " + payloadSha256.length + " bytes, not " + Rfc9162.HASH_SIZE);
+        }
+        if (salt.length != SALT_SIZE) {
+            throw new IllegalArgumentException("salt has " + salt.length + " bytes, not " + SALT_SIZE);
+        }
+        if (sequence < 0) {
+            throw new IllegalArgumentException("sequence number " + sequence + " is negative");
+        }
+        payloadSha256 = payloadSha256.clone();
+        salt = salt.clone();
+    }
+
+    @Override
+    public byte[] payloadSha256() {
+        return payloadSha256.clone();
+    }
+
+    @Override
+    public byte[] salt() {
+        return salt.clone();
+    }
+
+    /**
+     * The canonical v1 encoding; {@link IllegalArgumentException} when a text is not valid Unicode or the entry
+     * exceeds {@value #MAX_ENCODED_SIZE} bytes.
+     */
+    public byte[] encode() {
+        byte[] ws = utf8("workspace", workspace);
+        byte[] client = utf8("client id", clientId);
+        byte[] tp = utf8("topic", topic);
+        int size = FIXED_SIZE + ws.length + client.length + tp.length;
+        if (size > MAX_ENCODED_SIZE) {
+            throw new IllegalArgumentException("entry would be " + size + " bytes, over the limit of "
+                    + MAX_ENCODED_SIZE + " (workspace " + ws.length + ", client id " + client.length + ", topic "
+                    + tp.length + " bytes)");
+        }
+        return ByteBuffer.allocate(size)
+                .put((byte) VERSION)
+                .putShort((short) ws.length).put(ws)
+                .putShort((short) client.length).put(client)
+                .putShort((short) tp.length).put(tp)
+                .put((byte) qos)
+                .put(payloadSha256)
+                .putLong(receivedAtMicros)
+                .put(salt)
+                .putLong(sequence)
+                .array();
+    }
+
+    /** The RFC 9162 leaf hash of the encoding. */
+    public byte[] leafHash() {
+        return Rfc9162.leafHash(encode());
+    }
+
+    /** Parses the canonical encoding strictly; {@link IllegalArgumentException} names the field that is wrong. */
+    public static LogEntry decode(byte[] bytes) {
+        if (bytes.length == 0) {
+            throw new IllegalArgumentException("entry is empty");
+        }
+        if (bytes.length > MAX_ENCODED_SIZE) {
+            throw new IllegalArgumentException(
+                    "entry is " + bytes.length + " bytes, over the limit of " + MAX_ENCODED_SIZE);
+        }
+        if (bytes[0] != VERSION) {
+            throw new IllegalArgumentException(String.format(
+                    "unknown entry version 0x%02x (this build reads version 0x%02x)", bytes[0], VERSION));
+        }
+        Reader in = new Reader(ByteBuffer.wrap(bytes, 1, bytes.length - 1));
+        String workspace = in.text("workspace");
+        String clientId = in.text("client id");
+        String topic = in.text("topic");
+        int qos = in.bytes("qos", 1)[0] & 0xFF;
+        if (qos > 2) {
+            throw new IllegalArgumentException("qos is " + qos + ", must be 0, 1 or 2");
+        }
+        byte[] payloadSha256 = in.bytes("payload SHA-256", Rfc9162.HASH_SIZE);
+        long receivedAtMicros = in.int64("receive time");
+        byte[] salt = in.bytes("salt", SALT_SIZE);
+        long sequence = in.int64("sequence number");
+        if (sequence < 0) {
+            throw new IllegalArgumentException(
+                    "sequence number " + Long.toUnsignedString(sequence) + " is beyond 2^63 - 1");
+        }
+        if (in.remaining() > 0) {
+            throw new IllegalArgumentException(in.remaining() + " trailing bytes after the sequence number");
+        }
+        return new LogEntry(workspace, clientId, topic, qos, payloadSha256, receivedAtMicros, salt, sequence);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LogEntry e
+                && workspace.equals(e.workspace) && clientId.equals(e.clientId) && topic.equals(e.topic)
+                && qos == e.qos && Arrays.equals(payloadSha256, e.payloadSha256)
+                && receivedAtMicros == e.receivedAtMicros && Arrays.equals(salt, e.salt) && sequence == e.sequence;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(workspace, clientId, topic, qos, Arrays.hashCode(payloadSha256), receivedAtMicros,
+                Arrays.hashCode(salt), sequence);
+    }
+
+    @Override
+    public String toString() {
+        HexFormat hex = HexFormat.of();
+        return "LogEntry[workspace=" + workspace + ", clientId=" + clientId + ", topic=" + topic + ", qos=" + qos
+                + ", payloadSha256=" + hex.formatHex(payloadSha256) + ", receivedAtMicros=" + receivedAtMicros
+                + ", salt=" + hex.formatHex(salt) + ", sequence=" + sequence + "]";
+    }
+
+    private static byte[] utf8(String field, String text) {
+        try {
+            ByteBuffer encoded = StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(CharBuffer.wrap(text));
+            byte[] bytes = new byte[encoded.remaining()];
+            encoded.get(bytes);
+            return bytes;
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(field + " is not valid Unicode (an unpaired surrogate)", e);
+        }
+    }
+
+    /** Reads fields in order, saying which one ran past the end. */
+    private record Reader(ByteBuffer buffer) {
+
+        int remaining() {
+            return buffer.remaining();
+        }
+
+        byte[] bytes(String field, int length) {
+            if (buffer.remaining() < length) {
+                throw truncated(field, length);
+            }
+            byte[] bytes = new byte[length];
+            buffer.get(bytes);
+            return bytes;
+        }
+
+        long int64(String field) {
+            try {
+                return buffer.getLong();
+            } catch (BufferUnderflowException e) {
+                throw truncated(field, Long.BYTES);
+            }
+        }
+
+        String text(String field) {
+            byte[] length = bytes(field + " length", 2);
+            byte[] utf8 = bytes(field, ((length[0] & 0xFF) << 8) | (length[1] & 0xFF));
+            try {
+                return StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(utf8))
+                        .toString();
+            } catch (CharacterCodingException e) {
+                throw new IllegalArgumentException(field + " is not valid UTF-8", e);
+            }
+        }
+
+        private IllegalArgumentException truncated(String field, int needed) {
+            return new IllegalArgumentException("entry truncated in the " + field + ": it needs " + needed
+                    + " bytes, " + buffer.remaining() + " remain");
+        }
+    }
+}
