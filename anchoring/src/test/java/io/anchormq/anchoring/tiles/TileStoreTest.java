@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.anchormq.anchoring.merkle.MerkleTree;
+import io.anchormq.anchoring.merkle.ProofException;
+import io.anchormq.anchoring.merkle.ProofVerifier;
 import io.anchormq.anchoring.merkle.Rfc9162;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -115,6 +118,36 @@ class TileStoreTest {
             assertThrows(IllegalArgumentException.class, () -> store.hash(2, stored / 4));
             assertThrows(IllegalArgumentException.class, () -> store.hash(-1, 0));
             assertThrows(IllegalArgumentException.class, () -> store.entry(stored));
+        }
+    }
+
+    @Test
+    void proofsOverTheStoreVerify() throws IOException, ProofException {
+        long[] sizes = {1, 255, 256, 257, 4000, 65536, 70000};
+        byte[][] roots = new byte[sizes.length][];
+        try (TileStore store = open(dir)) {
+            long size = 0;
+            for (int s = 0; s < sizes.length; s++) {
+                size = store.append(TestLog.entries(size, sizes[s]));
+                roots[s] = MerkleTree.root(store, size);
+                store.writeCheckpoint(TestLog.checkpoint(size, roots[s]));
+            }
+        }
+        List<byte[]> leaves = TestLog.leafHashes(70000);
+        try (TileStore store = open(dir)) { // after a reopen: the index as rebuilt from the tiles
+            Random random = new Random(3);
+            for (int s = 0; s < sizes.length; s++) {
+                assertArrayEquals(TestLog.root(leaves, sizes[s]), roots[s]);
+                for (int k = 0; k < 50; k++) {
+                    long leaf = random.nextInt((int) sizes[s]);
+                    ProofVerifier.verifyInclusion(Rfc9162.leafHash(store.entry(leaf)), leaf, sizes[s],
+                            MerkleTree.inclusionProof(store, leaf, sizes[s]), roots[s]);
+                }
+                for (int t = s; t < sizes.length; t++) {
+                    ProofVerifier.verifyConsistency(sizes[s], sizes[t],
+                            MerkleTree.consistencyProof(store, sizes[s], sizes[t]), roots[s], roots[t]);
+                }
+            }
         }
     }
 
