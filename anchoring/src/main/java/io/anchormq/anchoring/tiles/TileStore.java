@@ -275,24 +275,58 @@ public final class TileStore implements HashReader, Closeable {
     /** Entry {@code index}, read from its bundle. */
     public byte[] entry(long index) throws IOException {
         requireOpen();
+        long treeSize = size;
+        if (index < 0 || index >= treeSize) {
+            throw new IllegalArgumentException("no entry " + index + " in the stored tree of size " + treeSize);
+        }
+        Bundle bundle = readBundle(index / TileId.WIDTH, treeSize);
+        return EntryBundle.entryAt(bundle.bytes, (int) (index - bundle.id.firstHashIndex()), bundle.id.path());
+    }
+
+    /**
+     * Entries {@code from} (inclusive) to {@code to} (exclusive), reading each bundle once: for scans, where
+     * {@link #entry} would read a bundle per entry.
+     */
+    public List<byte[]> entries(long from, long to) throws IOException {
+        requireOpen();
+        long treeSize = size;
+        if (from < 0 || from > to || to > treeSize) {
+            throw new IllegalArgumentException("no entries " + from + ".." + to + " in the stored tree of size "
+                    + treeSize);
+        }
+        List<byte[]> entries = new ArrayList<>((int) Math.min(to - from, Integer.MAX_VALUE - 8));
+        for (long n = from / TileId.WIDTH; n * TileId.WIDTH < to; n++) {
+            Bundle bundle = readBundle(n, treeSize);
+            List<byte[]> all = EntryBundle.decode(bundle.bytes, bundle.id.width(), bundle.id.path());
+            long first = bundle.id.firstHashIndex();
+            entries.addAll(all.subList((int) (Math.max(from, first) - first), (int) (Math.min(to, first
+                    + TileId.WIDTH) - first)));
+        }
+        return entries;
+    }
+
+    /** A bundle's file content and which file it was. */
+    private record Bundle(TileId id, byte[] bytes) {
+    }
+
+    /**
+     * Bundle {@code n} of the tree of size {@code treeSize} (or a wider version of it: its first entries are the
+     * same).
+     */
+    private Bundle readBundle(long n, long treeSize) throws IOException {
         while (true) {
-            long treeSize = size;
-            if (index < 0 || index >= treeSize) {
-                throw new IllegalArgumentException("no entry " + index + " in the stored tree of size " + treeSize);
-            }
-            long n = index / TileId.WIDTH;
             TileId bundle = new TileId(TileId.ENTRIES, n, (int) Math.min(TileId.WIDTH, treeSize - n * TileId.WIDTH));
-            byte[] bytes;
             try {
-                bytes = Files.readAllBytes(dir.resolve(bundle.path()));
+                return new Bundle(bundle, Files.readAllBytes(dir.resolve(bundle.path())));
             } catch (NoSuchFileException e) {
-                if (!bundle.isFull() && size != treeSize) {
-                    continue; // an append filled the bundle and a checkpoint deleted the partial meanwhile
+                long now = size;
+                if (!bundle.isFull() && now != treeSize) {
+                    treeSize = now; // an append widened the bundle and a checkpoint deleted this partial meanwhile
+                    continue;
                 }
                 throw new CorruptLogException(bundle + ": missing, but the stored tree of size " + treeSize
                         + " needs it", e);
             }
-            return EntryBundle.entryAt(bytes, (int) (index - n * TileId.WIDTH), bundle.path());
         }
     }
 
@@ -379,9 +413,15 @@ public final class TileStore implements HashReader, Closeable {
             }
             return new TreeHead(0, Rfc9162.emptyRoot());
         }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) { // the JDK's message may not name the file ("Is a directory")
+            throw new IOException(file + ": cannot read the checkpoint: " + e.getMessage(), e);
+        }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new CorruptLogException(CHECKPOINT + ": not valid UTF-8", e);
         }

@@ -173,6 +173,24 @@ class TileStoreTest {
     }
 
     @Test
+    void rangesOfEntriesAreReadAcrossBundles() throws IOException {
+        try (TileStore store = open(dir)) {
+            appendAndCheckpoint(store, 0, 700); // bundles 0 and 1 full, bundle 2 partial (188 entries)
+            for (long[] range : new long[][] {{0, 0}, {0, 1}, {0, 700}, {255, 257}, {256, 512}, {300, 700},
+                    {699, 700}, {700, 700}}) {
+                List<byte[]> entries = store.entries(range[0], range[1]);
+                assertEquals(range[1] - range[0], entries.size(), Arrays.toString(range));
+                for (int i = 0; i < entries.size(); i++) {
+                    assertArrayEquals(TestLog.entry(range[0] + i), entries.get(i), "entry " + (range[0] + i));
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> store.entries(0, 701));
+            assertThrows(IllegalArgumentException.class, () -> store.entries(-1, 5));
+            assertThrows(IllegalArgumentException.class, () -> store.entries(6, 5));
+        }
+    }
+
+    @Test
     void hashIndexIsRebuiltFromTheTilesWhenLostOrDamaged() throws IOException {
         try (TileStore store = open(dir)) {
             appendAndCheckpoint(store, 0, 5000);
