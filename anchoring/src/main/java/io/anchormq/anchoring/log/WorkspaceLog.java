@@ -169,13 +169,14 @@ public final class WorkspaceLog implements AutoCloseable {
 
     /**
      * Appends the records as entries {@code size()..size()+n-1}, each with a fresh 16-byte random salt and the
-     * receive time in microseconds, writes them durably, and signs and durably writes the new checkpoint. Nothing
-     * is logged if it throws.
+     * receive time in microseconds, writes them durably, and signs and durably writes the new checkpoint; returns
+     * once all of that is on disk.
      *
      * @throws IllegalArgumentException a record cannot be an entry (it names the record); nothing was written
-     * @throws IOException              a write failed; the batch is not in the log (the store is reopened, which
-     *                                  removes what was written of it; or, if a failure struck after the
-     *                                  checkpoint was written, the batch stays, never the reverse)
+     * @throws IOException              a write failed, and the store was reopened, which removes what was written
+     *                                  of the batch. Only a failure after the batch's checkpoint was in place (its
+     *                                  directory's fsync, say) leaves the batch in the log: an entry is never
+     *                                  reported logged without being so, the reverse is possible but rare.
      */
     public synchronized AppendedBatch append(List<LogRecord> records) throws IOException {
         requireOpen();

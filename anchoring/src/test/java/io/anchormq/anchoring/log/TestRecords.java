@@ -25,7 +25,8 @@ final class TestRecords {
     static final String WORKSPACE = "default";
     static final String ORIGIN = "anchormq.test/log/" + WORKSPACE;
     /** A fixed key, so that a child process and the test sign alike. */
-    static final NoteSigner KEY = NoteSigner.ofEd25519Seed(ORIGIN, Rfc9162.sha256("test key".getBytes(StandardCharsets.UTF_8)));
+    static final NoteSigner KEY = NoteSigner.ofEd25519Seed(ORIGIN,
+            Rfc9162.sha256("test key".getBytes(StandardCharsets.UTF_8)));
     static final Instant EPOCH = Instant.parse("2024-06-01T12:00:00Z");
 
     private TestRecords() {

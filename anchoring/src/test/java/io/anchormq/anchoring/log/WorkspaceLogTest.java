@@ -277,7 +277,8 @@ class WorkspaceLogTest {
             log.append(records(0, 3));
         }
         String elsewhere = "elsewhere.test/log/" + WORKSPACE;
-        NoteSigner key = NoteSigner.ofEd25519Seed(elsewhere, Rfc9162.sha256("test key".getBytes(StandardCharsets.UTF_8)));
+        NoteSigner key = NoteSigner.ofEd25519Seed(elsewhere,
+                Rfc9162.sha256("test key".getBytes(StandardCharsets.UTF_8)));
         // the stored checkpoint verifies (its key is configured too) but is of another log
         CorruptLogException e = assertThrows(CorruptLogException.class,
                 () -> WorkspaceLog.open(dir, WORKSPACE, elsewhere, List.of(key, KEY)));
