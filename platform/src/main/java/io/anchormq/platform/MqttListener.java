@@ -26,9 +26,10 @@ final class MqttListener implements AutoCloseable {
         this.serverChannel = serverChannel;
     }
 
-    static MqttListener bind(Broker broker, String host, int port) {
+    /** @param ioThreads socket threads; 0 = Netty's default (two per core) */
+    static MqttListener bind(Broker broker, String host, int port, int ioThreads) {
         EventLoopGroup boss = new NioEventLoopGroup(1);
-        EventLoopGroup workers = new NioEventLoopGroup();
+        EventLoopGroup workers = new NioEventLoopGroup(ioThreads);
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, workers)

@@ -65,11 +65,22 @@ class WorkspaceLogCrashTest {
                 long opened = Long.parseLong(line.substring(LoggingProcess.OPENED.length()));
                 assertTrue(opened >= expectedSize, "round " + round + ": the child opened the log at size "
                         + opened + ", below " + expectedSize);
-                Thread.sleep(300 + random.nextInt(1200)); // a timer of its own: the kill lands anywhere
+                // once it is logging (a loaded machine may take a while to get there), a timer of its own: the
+                // kill lands anywhere
+                List<String> early = new ArrayList<>();
+                String first = lines.poll(60, TimeUnit.SECONDS);
+                while (first != null && !first.startsWith(LoggingProcess.LOGGED)) {
+                    early.add(first);
+                    first = lines.poll(60, TimeUnit.SECONDS);
+                }
+                assertNotNull(first, "round " + round + ": the child logged nothing within 60 s");
+                early.add(first);
+                Thread.sleep(300 + random.nextInt(1200));
                 child.destroyForcibly(); // SIGKILL
                 assertTrue(child.waitFor(30, TimeUnit.SECONDS));
                 reader.join(10_000);
-                for (String output : lines) {
+                early.addAll(lines);
+                for (String output : early) {
                     if (output.startsWith(LoggingProcess.LOGGED)) {
                         logged.add(output);
                     } else if (output.startsWith(LoggingProcess.CHECKPOINT)) {
