@@ -11,6 +11,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -56,12 +57,22 @@ class TileStoreCrashTest {
                 assertTrue(opened != null,
                         "round " + round + ": the child did not open the log (see child-" + round + ".err): " + opened);
                 assertTrue(Long.parseLong(opened.substring(7)) >= checkpointed, opened);
-                // On a timer of its own, not on the child's output, so that the kill lands anywhere in its loop.
+                // Once it has checkpointed (a loaded machine may take a while to get there), on a timer of its
+                // own, not on the child's output, so that the kill lands anywhere in its loop.
+                List<String> seen = new ArrayList<>();
+                String first = lines.poll(60, TimeUnit.SECONDS);
+                while (first != null && !first.startsWith(CrashingAppender.CHECKPOINTED)) {
+                    seen.add(first);
+                    first = lines.poll(60, TimeUnit.SECONDS);
+                }
+                assertTrue(first != null, "round " + round + ": the child checkpointed nothing within 60 s");
+                seen.add(first);
                 Thread.sleep(200 + random.nextInt(800));
                 child.destroyForcibly(); // SIGKILL
                 assertTrue(child.waitFor(30, TimeUnit.SECONDS));
                 reader.join(10_000);
-                for (String line : lines) {
+                seen.addAll(lines);
+                for (String line : seen) {
                     if (line.startsWith(CrashingAppender.CHECKPOINTED)) {
                         checkpointed = Math.max(checkpointed, Long.parseLong(line.substring(13)));
                     } else if (line.contains("WARN")) {
