@@ -65,7 +65,12 @@ public final class AnchormqServer implements AutoCloseable {
         MqttListener mqtt = null;
         try {
             if (anchoringSettings.enabled()) {
-                anchoring = AnchoringService.start(system, anchoringSettings);
+                try {
+                    anchoring = AnchoringService.start(system, anchoringSettings);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot open the integrity log in "
+                            + anchoringSettings.logDirectory().toAbsolutePath() + ": " + e.getMessage(), e);
+                }
             }
             IntegrityLog integrity = anchoring == null ? IntegrityLog.NONE : anchoring;
             Broker broker = new Broker(system, settings, Broker.accessPolicyOf(settings), sessionStore, retainedStore,
@@ -78,7 +83,7 @@ public final class AnchormqServer implements AutoCloseable {
                     config.getString("anchormq.mqtt.host"), mqtt.port(), config.getString("anchormq.http.host"),
                     http.port(), dataDir.toAbsolutePath());
             return new AnchormqServer(system, anchoring, broker, mqtt, http);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             if (mqtt != null) {
                 mqtt.close();
             }
@@ -86,10 +91,7 @@ public final class AnchormqServer implements AutoCloseable {
                 anchoring.close();
             }
             system.terminate();
-            if (e instanceof IOException io) {
-                throw new UncheckedIOException("cannot open the integrity log: " + io.getMessage(), io);
-            }
-            throw (RuntimeException) e;
+            throw e;
         }
     }
 
@@ -128,7 +130,14 @@ public final class AnchormqServer implements AutoCloseable {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        AnchormqServer server = start(ConfigFactory.load());
+        AnchormqServer server;
+        try {
+            server = start(ConfigFactory.load());
+        } catch (RuntimeException e) {
+            log.error("anchormq did not start: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "anchormq-shutdown"));
         Thread.currentThread().join();
     }

@@ -47,10 +47,11 @@ final class MqttListener implements AutoCloseable {
                     })
                     .bind(host, port).syncUninterruptibly().channel();
             return new MqttListener(boss, workers, channel);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Netty rethrows the bind's IOException unchecked; its threads must not keep the JVM alive
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            throw e;
+            throw new IllegalStateException("cannot listen for MQTT on " + host + ":" + port + ": " + e.getMessage(), e);
         }
     }
 
