@@ -35,6 +35,8 @@ OUT=$ROOT/bench/RESULTS.md
 ANCHORMQ_PORT=${ANCHORMQ_PORT:-18830}
 MOSQUITTO_PORT=${MOSQUITTO_PORT:-18831}
 MOQUETTE_PORT=${MOQUETTE_PORT:-18832}
+# anchormq's HTTP API (the integrity log) also listens: on loopback, off the usual 8080
+ANCHORMQ_HTTP_PORT=${ANCHORMQ_HTTP_PORT:-18838}
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -116,8 +118,10 @@ start_broker() {
   local broker=$1 logfile=$2
   case "$broker" in
     anchormq)
-      record "ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data ANCHORMQ_METRICS_INTERVAL=1s java -jar $WORK/anchormq.jar"
-      ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data \
+      rm -rf "$WORK/anchormq-data"
+      record "ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT ANCHORMQ_HTTP_HOST=127.0.0.1 ANCHORMQ_HTTP_PORT=$ANCHORMQ_HTTP_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data ANCHORMQ_METRICS_INTERVAL=1s java -jar $WORK/anchormq.jar"
+      ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT ANCHORMQ_HTTP_HOST=127.0.0.1 \
+        ANCHORMQ_HTTP_PORT=$ANCHORMQ_HTTP_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data \
         ANCHORMQ_METRICS_INTERVAL=1s java -jar "$WORK/anchormq.jar" > "$logfile" 2>&1 &
       BROKER_PID=$!; PORT=$ANCHORMQ_PORT ;;
     mosquitto)

@@ -7,6 +7,7 @@ import io.anchormq.broker.message.Message;
 import io.anchormq.broker.auth.DenyRules;
 import io.anchormq.broker.events.BrokerEvent;
 import io.anchormq.broker.events.BrokerEvents;
+import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.broker.presence.PresenceTracker;
 import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
@@ -46,9 +47,16 @@ public final class Broker {
 
     public Broker(ActorSystem<?> system, BrokerSettings settings, AccessPolicy access, SessionStore sessionStore,
                   RetainedStore retained) {
+        this(system, settings, access, sessionStore, retained, IntegrityLog.NONE);
+    }
+
+    /** @param integrity where publishes that must be provable later are logged */
+    public Broker(ActorSystem<?> system, BrokerSettings settings, AccessPolicy access, SessionStore sessionStore,
+                  RetainedStore retained, IntegrityLog integrity) {
         this.settings = settings;
         this.retained = retained;
-        this.sessions = new Sessions(system, settings, router, retained, events, access, metrics, sessionStore);
+        this.sessions = new Sessions(system, settings, router, retained, events, access, metrics, sessionStore,
+                integrity);
         ActorRef<BrokerEvent> presence = system.systemActorOf(
                 PresenceTracker.create(router, retained, settings.presenceTopicPrefix()), "presence", Props.empty());
         events.subscribeToLifecycle(presence);
@@ -65,6 +73,7 @@ public final class Broker {
         json.put("sessions", sessions.count());
         json.put("subscriptions", router.subscriptionCount());
         json.put("retainedMessages", retained.size());
+        json.put("subscriptionOrderGiveUps", sessions.subscriptionOrderGiveUps());
         json.put("at", Instant.now().toString());
         publish(new Message(METRICS_TOPIC, 0, true, json.toString().getBytes(StandardCharsets.UTF_8), List.of(),
                 "$anchormq/metrics", Message.NEVER));

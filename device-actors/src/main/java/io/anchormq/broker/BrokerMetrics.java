@@ -21,6 +21,10 @@ public final class BrokerMetrics {
     public final LongAdder droppedExpired = new LongAdder();
     /** QoS 0 for a client that is offline (not queued, by design). */
     public final LongAdder droppedQos0Offline = new LongAdder();
+    /** Appends to the integrity log that failed (the publisher got an error, or its will was not logged). */
+    public final LongAdder integrityLogFailures = new LongAdder();
+    /** QoS 1 retransmissions (DUP) recognised as already logged: acknowledged, not logged or delivered again. */
+    public final LongAdder retransmissionsRecognised = new LongAdder();
 
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -34,6 +38,8 @@ public final class BrokerMetrics {
         m.put("droppedTooLarge", droppedTooLarge.sum());
         m.put("droppedExpired", droppedExpired.sum());
         m.put("droppedQos0Offline", droppedQos0Offline.sum());
+        m.put("integrityLogFailures", integrityLogFailures.sum());
+        m.put("retransmissionsRecognised", retransmissionsRecognised.sum());
         return m;
     }
 }

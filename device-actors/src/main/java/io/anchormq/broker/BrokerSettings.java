@@ -24,6 +24,7 @@ public record BrokerSettings(
         List<String> denyPublish,
         int denyPublishReasonCode,
         String presenceTopicPrefix,
+        String receiptsTopicPrefix,
         Duration metricsInterval) {
 
     /** MQTT 5's "never expires" session expiry interval. */
@@ -46,6 +47,7 @@ public record BrokerSettings(
                 filterList(access, "deny-publish"),
                 access.getInt("deny-publish-reason-code"),
                 root.getString("anchormq.presence.topic-prefix"),
+                root.getString("anchormq.receipts.topic-prefix"),
                 root.getDuration("anchormq.metrics.interval"));
     }
 

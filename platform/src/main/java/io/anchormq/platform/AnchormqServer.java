@@ -8,6 +8,10 @@ import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.session.InMemorySessionStore;
 import io.anchormq.broker.session.SessionStore;
+import io.anchormq.broker.integrity.IntegrityLog;
+import io.anchormq.platform.anchoring.AnchoringService;
+import io.anchormq.platform.anchoring.AnchoringSettings;
+import io.anchormq.platform.http.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,19 +22,27 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The runnable anchormq platform: configuration, the actor system, the broker and its listeners. */
+/**
+ * The runnable anchormq platform: configuration, the actor system, the integrity log, the broker, its MQTT listener
+ * and the HTTP API.
+ */
 public final class AnchormqServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AnchormqServer.class);
 
     private final ActorSystem<Void> system;
+    private final AnchoringService anchoring;
     private final Broker broker;
     private final MqttListener mqtt;
+    private final HttpServer http;
 
-    private AnchormqServer(ActorSystem<Void> system, Broker broker, MqttListener mqtt) {
+    private AnchormqServer(ActorSystem<Void> system, AnchoringService anchoring, Broker broker, MqttListener mqtt,
+                           HttpServer http) {
         this.system = system;
+        this.anchoring = anchoring;
         this.broker = broker;
         this.mqtt = mqtt;
+        this.http = http;
     }
 
     /** Starts everything with in-memory storage; {@code config} is the full configuration (defaults included). */
@@ -47,15 +59,37 @@ public final class AnchormqServer implements AutoCloseable {
             throw new UncheckedIOException("cannot create data directory " + dataDir.toAbsolutePath(), e);
         }
         BrokerSettings settings = BrokerSettings.from(config);
+        AnchoringSettings anchoringSettings = AnchoringSettings.from(config);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "anchormq", config);
+        AnchoringService anchoring = null;
+        MqttListener mqtt = null;
         try {
-            Broker broker = new Broker(system, settings, Broker.accessPolicyOf(settings), sessionStore, retainedStore);
-            MqttListener mqtt = MqttListener.bind(broker, config.getString("anchormq.mqtt.host"),
-                    config.getInt("anchormq.mqtt.port"));
-            log.info("anchormq MQTT listener on {}:{} (data directory {})", config.getString("anchormq.mqtt.host"),
-                    mqtt.port(), dataDir.toAbsolutePath());
-            return new AnchormqServer(system, broker, mqtt);
+            if (anchoringSettings.enabled()) {
+                try {
+                    anchoring = AnchoringService.start(system, anchoringSettings);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot open the integrity log in "
+                            + anchoringSettings.logDirectory().toAbsolutePath() + ": " + e.getMessage(), e);
+                }
+            }
+            IntegrityLog integrity = anchoring == null ? IntegrityLog.NONE : anchoring;
+            Broker broker = new Broker(system, settings, Broker.accessPolicyOf(settings), sessionStore, retainedStore,
+                    integrity);
+            mqtt = MqttListener.bind(broker, config.getString("anchormq.mqtt.host"),
+                    config.getInt("anchormq.mqtt.port"), config.getInt("anchormq.mqtt.io-threads"));
+            HttpServer http = HttpServer.bind(system, config.getString("anchormq.http.host"),
+                    config.getInt("anchormq.http.port"), anchoring);
+            log.info("anchormq MQTT listener on {}:{}, HTTP API on {}:{} (data directory {})",
+                    config.getString("anchormq.mqtt.host"), mqtt.port(), config.getString("anchormq.http.host"),
+                    http.port(), dataDir.toAbsolutePath());
+            return new AnchormqServer(system, anchoring, broker, mqtt, http);
         } catch (RuntimeException e) {
+            if (mqtt != null) {
+                mqtt.close();
+            }
+            if (anchoring != null) {
+                anchoring.close();
+            }
             system.terminate();
             throw e;
         }
@@ -69,11 +103,24 @@ public final class AnchormqServer implements AutoCloseable {
         return broker;
     }
 
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** The integrity log, or null when it is switched off. */
+    public AnchoringService anchoring() {
+        return anchoring;
+    }
+
     @Override
     public void close() {
         mqtt.stopAccepting();
         broker.shutdown();
         mqtt.close();
+        http.close();
+        if (anchoring != null) {
+            anchoring.close();
+        }
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -83,7 +130,14 @@ public final class AnchormqServer implements AutoCloseable {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        AnchormqServer server = start(ConfigFactory.load());
+        AnchormqServer server;
+        try {
+            server = start(ConfigFactory.load());
+        } catch (RuntimeException e) {
+            log.error("anchormq did not start: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "anchormq-shutdown"));
         Thread.currentThread().join();
     }

@@ -26,9 +26,10 @@ final class MqttListener implements AutoCloseable {
         this.serverChannel = serverChannel;
     }
 
-    static MqttListener bind(Broker broker, String host, int port) {
+    /** @param ioThreads socket threads; 0 = Netty's default (two per core) */
+    static MqttListener bind(Broker broker, String host, int port, int ioThreads) {
         EventLoopGroup boss = new NioEventLoopGroup(1);
-        EventLoopGroup workers = new NioEventLoopGroup();
+        EventLoopGroup workers = new NioEventLoopGroup(ioThreads);
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, workers)
@@ -46,10 +47,11 @@ final class MqttListener implements AutoCloseable {
                     })
                     .bind(host, port).syncUninterruptibly().channel();
             return new MqttListener(boss, workers, channel);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Netty rethrows the bind's IOException unchecked; its threads must not keep the JVM alive
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            throw e;
+            throw new IllegalStateException("cannot listen for MQTT on " + host + ":" + port + ": " + e.getMessage(), e);
         }
     }
 

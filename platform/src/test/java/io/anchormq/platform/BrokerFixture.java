@@ -3,6 +3,7 @@ package io.anchormq.platform;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.Map;
+import java.util.UUID;
 
 /** Starts a real broker on an ephemeral loopback port for integration tests. */
 final class BrokerFixture implements AutoCloseable {
@@ -19,7 +20,10 @@ final class BrokerFixture implements AutoCloseable {
                 .withFallback(ConfigFactory.parseMap(Map.of(
                         "anchormq.mqtt.host", "127.0.0.1",
                         "anchormq.mqtt.port", 0,
-                        "anchormq.data-dir", "target/test-data")))
+                        "anchormq.http.host", "127.0.0.1",
+                        "anchormq.http.port", 0,
+                        // each broker its own directory: the integrity log allows one process per directory
+                        "anchormq.data-dir", "target/test-data/" + UUID.randomUUID())))
                 .withFallback(ConfigFactory.load());
         return new BrokerFixture(AnchormqServer.start(config));
     }
@@ -30,6 +34,14 @@ final class BrokerFixture implements AutoCloseable {
 
     int port() {
         return server.mqttPort();
+    }
+
+    int httpPort() {
+        return server.httpPort();
+    }
+
+    AnchormqServer server() {
+        return server;
     }
 
     String tcpUri() {

@@ -480,6 +480,34 @@ class HostileClientTest {
         healthy.assertStillServed();
     }
 
+    /**
+     * A client that keeps answering PUBRECs with PUBRELs while the broker ends its connection still reads the
+     * DISCONNECT: the broker half-closes and drains instead of resetting the connection under the client's writes.
+     */
+    @Test
+    void aClientStillWritingWhenDisconnectedForReceiveMaximumReadsTheDisconnect() throws Exception {
+        try (RawMqttClient c = RawMqttClient.open(broker.port())) {
+            Packet connack = c.connect5(id());
+            int receiveMaximum = connack.properties.getLong(RawMqttClient.RECEIVE_MAXIMUM).intValue();
+            ByteArrayOutputStream burst = new ByteArrayOutputStream();
+            for (int id = 1; id <= receiveMaximum + 1; id++) {
+                burst.writeBytes(Publish.v5("hostile/receive-max-linger").qos(2).packetId(id).payload("m" + id).encode());
+            }
+            c.send(burst.toByteArray());
+            Thread.sleep(200); // the broker has sent everything and ended the connection before we answer
+            Packet p;
+            while ((p = c.poll(WAIT)) != null && p.type == PUBREC) {
+                c.send(RawMqttClient.ack(PUBREL, V5, p.packetId, 0, Props.NONE));
+            }
+            assertNotNull(p, "no DISCONNECT within " + WAIT);
+            Packet last = p;
+            assertEquals(DISCONNECT, last.type, () -> "expected DISCONNECT, got " + last);
+            assertEquals(0x93, last.reasonCode, () -> "DISCONNECT reason: " + last);
+            c.expectClosed(WAIT);
+        }
+        healthy.assertStillServed();
+    }
+
     @Test
     void exceedingReceiveMaximumWithUncompletedQos2GetsDisconnect93() throws Exception {
         try (RawMqttClient c = RawMqttClient.open(broker.port())) {

@@ -102,9 +102,10 @@ class MutationFuzzTest {
         server = AnchormqServer.start(ConfigFactory.parseString("""
                 anchormq.mqtt.host = "127.0.0.1"
                 anchormq.mqtt.port = 0
-                anchormq.data-dir = "target/test-data"
+                anchormq.http.port = 0
                 anchormq.mqtt.connect-timeout = 2s
-                """).withFallback(ConfigFactory.load()));
+                """).withFallback(ConfigFactory.parseMap(Map.of("anchormq.data-dir", "target/test-data/" + RUN)))
+                .withFallback(ConfigFactory.load()));
         try (RawMqttClient subscriber = RawMqttClient.open(server.mqttPort());
                 RawMqttClient publisher = RawMqttClient.open(server.mqttPort())) {
             healthyIds = Set.of("fuzz-healthy-subscriber-" + RUN, "fuzz-probe-publisher-" + RUN);

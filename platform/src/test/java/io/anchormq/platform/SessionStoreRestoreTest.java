@@ -26,7 +26,8 @@ class SessionStoreRestoreTest {
 
     private static Config config() {
         return ConfigFactory.parseString("anchormq.mqtt.host = \"127.0.0.1\"\nanchormq.mqtt.port = 0\n"
-                + "anchormq.data-dir = \"target/test-data\"").withFallback(ConfigFactory.load());
+                + "anchormq.http.port = 0\nanchormq.data-dir = \"target/test-data/" + java.util.UUID.randomUUID() + "\"")
+                .withFallback(ConfigFactory.load());
     }
 
     @Test

@@ -21,7 +21,7 @@ import org.web3j.utils.Numeric;
  */
 final class AnchorLedger {
 
-    private final ConcurrentHashMap<String, ConcurrentSkipListMap<Long, ChainAnchor>> anchors =
+    private final ConcurrentHashMap<String, ConcurrentSkipListMap<Long, AnchorReceipt>> anchors =
             new ConcurrentHashMap<>();
     /** Unresolved nonces, ascending, with their signed attempts (more than one after a fee bump), oldest first. */
     private final NavigableMap<Long, List<JournalEntry.Signed>> unresolved = new TreeMap<>();
@@ -89,7 +89,7 @@ final class AnchorLedger {
         attemptsOf(resolution);
         unresolved.remove(resolution.nonce());
         if (resolution instanceof JournalEntry.Anchored a) {
-            ChainAnchor anchor = new ChainAnchor(a.origin(), Numeric.hexStringToByteArray(a.root()), a.treeSize(),
+            AnchorReceipt anchor = new AnchorReceipt(a.origin(), Numeric.hexStringToByteArray(a.root()), a.treeSize(),
                     a.chainId(), a.contract(), a.txHash(), a.blockNumber(), a.logIndex());
             anchors.computeIfAbsent(a.origin(), o -> new ConcurrentSkipListMap<>()).put(a.treeSize(), anchor);
         } else if (resolution instanceof JournalEntry.Deployed d) {
@@ -172,28 +172,28 @@ final class AnchorLedger {
 
     /** Size of the origin's largest confirmed anchor, -1 when none. */
     long anchoredSize(String origin) {
-        ConcurrentSkipListMap<Long, ChainAnchor> byOrigin = anchors.get(origin);
+        ConcurrentSkipListMap<Long, AnchorReceipt> byOrigin = anchors.get(origin);
         if (byOrigin == null || byOrigin.isEmpty()) {
             return -1;
         }
         return byOrigin.lastKey();
     }
 
-    Optional<ChainAnchor> covering(String origin, long treeSize) {
-        ConcurrentSkipListMap<Long, ChainAnchor> byOrigin = anchors.get(origin);
+    Optional<AnchorReceipt> covering(String origin, long treeSize) {
+        ConcurrentSkipListMap<Long, AnchorReceipt> byOrigin = anchors.get(origin);
         return byOrigin == null ? Optional.empty()
                 : Optional.ofNullable(byOrigin.ceilingEntry(treeSize)).map(Map.Entry::getValue);
     }
 
-    List<ChainAnchor> anchors(String origin) {
-        ConcurrentSkipListMap<Long, ChainAnchor> byOrigin = anchors.get(origin);
+    List<AnchorReceipt> anchors(String origin) {
+        ConcurrentSkipListMap<Long, AnchorReceipt> byOrigin = anchors.get(origin);
         return byOrigin == null ? List.of() : List.copyOf(byOrigin.values());
     }
 
-    List<ChainAnchor> anchors() {
-        List<ChainAnchor> all = new ArrayList<>();
+    List<AnchorReceipt> anchors() {
+        List<AnchorReceipt> all = new ArrayList<>();
         anchors.values().forEach(byOrigin -> all.addAll(byOrigin.values()));
-        all.sort(Comparator.comparingLong(ChainAnchor::blockNumber).thenComparingLong(ChainAnchor::logIndex));
+        all.sort(Comparator.comparingLong(AnchorReceipt::blockNumber).thenComparingLong(AnchorReceipt::logIndex));
         return all;
     }
 

@@ -62,7 +62,7 @@ public final class ChainAnchorer implements AutoCloseable {
     private static final int MAX_FEE_OVER_MARKET = 10;
 
     private final ChainAnchorerConfig config;
-    private final Consumer<ChainAnchor> onAnchored;
+    private final Consumer<AnchorReceipt> onAnchored;
     private final Credentials credentials;
     private final String sender;
     private final AnchorJournal journal;
@@ -82,7 +82,7 @@ public final class ChainAnchorer implements AutoCloseable {
     /** Set when continuing would waste gas (the contract does not behave as ours); cleared by a restart. */
     private String halted;
 
-    private ChainAnchorer(ChainAnchorerConfig config, Consumer<ChainAnchor> onAnchored, AnchorJournal journal,
+    private ChainAnchorer(ChainAnchorerConfig config, Consumer<AnchorReceipt> onAnchored, AnchorJournal journal,
                           AnchorLedger ledger, Credentials credentials) {
         this.config = config;
         this.onAnchored = onAnchored;
@@ -116,7 +116,7 @@ public final class ChainAnchorer implements AutoCloseable {
      * @throws IOException when the journal cannot be read or is locked by another anchorer
      * @throws IllegalArgumentException when the journal was written for another sender or chain
      */
-    public static ChainAnchorer start(ChainAnchorerConfig config, Consumer<ChainAnchor> onAnchored)
+    public static ChainAnchorer start(ChainAnchorerConfig config, Consumer<AnchorReceipt> onAnchored)
             throws IOException {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(onAnchored, "onAnchored");
@@ -163,17 +163,17 @@ public final class ChainAnchorer implements AutoCloseable {
     }
 
     /** The first confirmed anchor of {@code origin} whose tree size is at least {@code treeSize}. */
-    public Optional<ChainAnchor> anchorCovering(String origin, long treeSize) {
+    public Optional<AnchorReceipt> anchorCovering(String origin, long treeSize) {
         return ledger.covering(origin, treeSize);
     }
 
     /** The confirmed anchors of {@code origin}, by tree size. */
-    public List<ChainAnchor> anchors(String origin) {
+    public List<AnchorReceipt> anchors(String origin) {
         return ledger.anchors(origin);
     }
 
     /** All confirmed anchors, in chain order. */
-    public List<ChainAnchor> anchors() {
+    public List<AnchorReceipt> anchors() {
         return ledger.anchors();
     }
 
@@ -495,7 +495,7 @@ public final class ChainAnchorer implements AutoCloseable {
         record(new JournalEntry.Anchored(chainId, anchor.contract(), anchor.origin(), anchor.root(),
                 anchor.treeSize(), anchor.nonce(), anchor.txHash(), block, event.logIndex(), gasUsed, price, now));
         log.info("anchored {} size {} in block {} ({} gas)", anchor.origin(), anchor.treeSize(), block, gasUsed);
-        ChainAnchor confirmed = ledger.covering(anchor.origin(), anchor.treeSize()).orElseThrow();
+        AnchorReceipt confirmed = ledger.covering(anchor.origin(), anchor.treeSize()).orElseThrow();
         try {
             onAnchored.accept(confirmed);
         } catch (RuntimeException e) {

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
+import org.bouncycastle.crypto.digests.KeccakDigest;
 
 /**
  * The claim that a checkpoint was anchored on an EVM chain: contract {@code contract} on chain {@code chainId}
@@ -20,6 +21,14 @@ import java.util.Optional;
  * confirmed by asking the chain. Byte arrays are copied in and out.
  */
 public record ChainAnchor(long chainId, byte[] contract, byte[] txHash, long blockNumber, int logIndex) {
+
+    /** The event the line claims: {@code event Anchored(bytes32 indexed root, uint64 treeSize)}. */
+    public static final String ANCHORED_EVENT = "Anchored(bytes32,uint64)";
+    /**
+     * The event's topic 0, keccak256 of {@link #ANCHORED_EVENT}, as JSON-RPC writes it (0x, lowercase hex): how a
+     * verifier recognizes the event in a receipt. The chain package computes the same with web3j.
+     */
+    public static final String ANCHORED_TOPIC = keccak256Hex(ANCHORED_EVENT);
 
     /** The signature type (0xFF) and identifier that go into the line's key id. */
     static final byte[] TYPE = typeAndIdentifier((byte) 0xFF, "anchormq/eth-anchor/v1");
@@ -119,6 +128,15 @@ public record ChainAnchor(long chainId, byte[] contract, byte[] txHash, long blo
         }
         return Optional.of(new ChainAnchor(chainId, HEX.parseHex(address.substring(2)), txHash, blockNumber,
                 logIndex));
+    }
+
+    private static String keccak256Hex(String text) {
+        byte[] input = text.getBytes(StandardCharsets.US_ASCII);
+        KeccakDigest keccak = new KeccakDigest(256); // Ethereum's keccak256: not SHA3-256, whose padding differs
+        keccak.update(input, 0, input.length);
+        byte[] hash = new byte[32];
+        keccak.doFinal(hash, 0);
+        return "0x" + HexFormat.of().formatHex(hash); // not HEX: it is initialized after this constant
     }
 
     private static byte[] typeAndIdentifier(byte type, String identifier) {

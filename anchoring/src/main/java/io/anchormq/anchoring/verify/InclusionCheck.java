@@ -17,6 +17,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -29,7 +30,8 @@ import picocli.CommandLine.Option;
 /** {@code verify}: a payload, its proof file and the log's keys show that the log holds the message. */
 @Command(name = "verify",
         description = {"Checks that a message is in the log: the payload matches the entry in the proof, the entry "
-                + "is in the tree the checkpoint commits to, and a trusted key signed the checkpoint.",
+                + "is in the tree the checkpoint commits to, and a trusted key signed the checkpoint. With --rpc, "
+                + "also that the chain holds the proof's anchors of that checkpoint.",
                 "Exit code 0: verified; 1: not verified (stderr says what failed); 2: unusable input."})
 final class InclusionCheck extends Check {
 
@@ -40,6 +42,10 @@ final class InclusionCheck extends Check {
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Payload payload;
+
+    @Option(names = "--rpc", paramLabel = "URL",
+            description = "Also check the proof's anchor lines against this EVM node (its JSON-RPC URL).")
+    String rpc;
 
     static final class Payload {
         @Option(names = "--payload", required = true, paramLabel = "FILE", description = "The message payload.")
@@ -53,6 +59,7 @@ final class InclusionCheck extends Check {
     @Override
     void run(PrintWriter out) throws VerificationFailure, UnusableInput {
         List<NoteVerifier> trusted = trustedKeys();
+        AnchorCheck chain = rpc == null ? null : new AnchorCheck(new JsonRpc(rpc));
         byte[] payloadSha256 = payloadSha256();
         TlogProof proof;
         try {
@@ -98,6 +105,16 @@ final class InclusionCheck extends Check {
                     + base64(computed) + ", checkpoint says " + base64(checkpoint.root()));
         }
 
+        List<String> anchors = new ArrayList<>();
+        for (ChainAnchor anchor : proof.anchors()) {
+            anchors.add("chain " + anchor.chainId() + ", contract " + anchor.contractHex() + ", tx "
+                    + anchor.txHashHex() + ", block " + anchor.blockNumber() + ", log index " + anchor.logIndex()
+                    + " (" + (chain == null ? "not checked against a chain" : chain.confirm(anchor, checkpoint)) + ")");
+        }
+        if (anchors.isEmpty() && chain != null) {
+            anchors.add("none: the checkpoint is not anchored, so nothing was checked against the chain");
+        }
+
         out.println("verified: entry " + proof.index() + " of " + checkpoint.origin() + " is in the tree of size "
                 + checkpoint.size());
         out.println("  root:            " + base64(checkpoint.root()));
@@ -110,20 +127,9 @@ final class InclusionCheck extends Check {
         out.println("  qos:             " + entry.qos());
         out.println("  received:        " + Instant.EPOCH.plus(entry.receivedAtMicros(), ChronoUnit.MICROS));
         out.println("  payload SHA-256: " + HEX.formatHex(claimed));
-        for (ChainAnchor anchor : proof.anchors()) {
-            out.println("  anchor:          chain " + anchor.chainId() + ", contract " + anchor.contractHex()
-                    + ", tx " + anchor.txHashHex() + ", block " + anchor.blockNumber() + ", log index "
-                    + anchor.logIndex() + " (" + anchorStatus(anchor, checkpoint) + ")");
+        for (String anchor : anchors) {
+            out.println("  anchor:          " + anchor);
         }
-    }
-
-    /**
-     * What the verifier can say of an anchor line. Confirming it needs the chain: an {@code --rpc} option, to come
-     * with the chain package, would fetch the transaction receipt and check the contract's
-     * {@code Anchored(root, treeSize)} log at that index against the checkpoint here.
-     */
-    String anchorStatus(ChainAnchor anchor, Checkpoint checkpoint) {
-        return "not checked against a chain";
     }
 
     private byte[] payloadSha256() throws UnusableInput {

@@ -5,11 +5,13 @@ import picocli.CommandLine.Command;
 
 /**
  * The standalone verifier of anchormq proofs ({@code java -jar anchormq-verify.jar}): needs only the proof files,
- * the payload and the log's public keys; no broker, no network.
+ * the payload and the log's public keys; no broker, and no network unless anchors are to be checked on a chain
+ * ({@code verify --rpc}).
  */
 @Command(name = "anchormq-verify", mixinStandardHelpOptions = true, versionProvider = VerifyCommand.Version.class,
         subcommands = {InclusionCheck.class, ConsistencyCheck.class},
-        description = "Verifies anchormq log proofs offline (C2SP tlog-proof, signed checkpoints, RFC 9162).")
+        description = "Verifies anchormq log proofs offline (C2SP tlog-proof, signed checkpoints, RFC 9162), and "
+                + "their chain anchors with --rpc.")
 public final class VerifyCommand implements Runnable {
 
     @CommandLine.Spec

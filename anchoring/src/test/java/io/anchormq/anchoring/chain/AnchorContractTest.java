@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.anchormq.anchoring.proof.ChainAnchor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
@@ -32,6 +33,7 @@ class AnchorContractTest {
         assertTrue(bytecode.contains("63" + selector), "PUSH4 of the selector in Anchor.bin");
         assertTrue(bytecode.contains("7f" + AnchorContract.ANCHORED_TOPIC.substring(2)), "PUSH32 of the topic");
         assertEquals(Hash.sha3String("Anchored(bytes32,uint64)"), AnchorContract.ANCHORED_TOPIC);
+        assertEquals(AnchorContract.ANCHORED_TOPIC, ChainAnchor.ANCHORED_TOPIC, "what the verifier looks for");
     }
 
     @Test

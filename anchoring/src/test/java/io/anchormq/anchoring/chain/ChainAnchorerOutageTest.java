@@ -80,7 +80,7 @@ class ChainAnchorerOutageTest {
             ganache.start();
             awaitValue("size 3 after the outage", () -> anchorer.anchorCovering(ORIGIN, 3));
             assertEquals(0, anchorer.status().consecutiveFailures());
-            assertEquals(List.of(1L, 2L, 3L), anchorer.anchors(ORIGIN).stream().map(ChainAnchor::treeSize).toList());
+            assertEquals(List.of(1L, 2L, 3L), anchorer.anchors(ORIGIN).stream().map(AnchorReceipt::treeSize).toList());
             assertEquals(pending.get("txHash").asText(), anchorer.anchorCovering(ORIGIN, 2).orElseThrow().txHash(),
                     "the transaction signed before the outage is the one mined");
         }
@@ -116,7 +116,7 @@ class ChainAnchorerOutageTest {
 
         try (ChainAnchorer second = ChainAnchorer.start(config)) {
             assertEquals(1, second.anchors(ORIGIN).size(), "confirmed anchors are read from the journal at once");
-            ChainAnchor two = awaitValue("size 2 after the restart", () -> second.anchorCovering(ORIGIN, 2));
+            AnchorReceipt two = awaitValue("size 2 after the restart", () -> second.anchorCovering(ORIGIN, 2));
             assertEquals(hash, two.txHash(), "the journaled transaction, not a new one");
         }
         assertEquals(2, journal(dir, "anchor-signed").size());
@@ -135,7 +135,7 @@ class ChainAnchorerOutageTest {
             anchorer.offer(ORIGIN, root("2"), 2);
             await("a replacement", () -> signedFor(dir, 2).size() >= 2);
             mining(service, true);
-            ChainAnchor two = awaitValue("size 2", () -> anchorer.anchorCovering(ORIGIN, 2));
+            AnchorReceipt two = awaitValue("size 2", () -> anchorer.anchorCovering(ORIGIN, 2));
 
             List<JsonNode> attempts = signedFor(dir, 2);
             JsonNode original = attempts.get(0);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.anchormq.anchoring.proof.ChainAnchor;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ class ChainAnchorerTest {
         try (ChainAnchorer again = ChainAnchorer.start(fastConfig(ganache, dir))) {
             assertEquals(contract, again.contract().orElseThrow(), "known from the journal at once");
             again.offer("test/reuse", root("reuse"), 1);
-            ChainAnchor anchor = awaitValue("anchored", () -> again.anchorCovering("test/reuse", 1));
+            AnchorReceipt anchor = awaitValue("anchored", () -> again.anchorCovering("test/reuse", 1));
             assertEquals(contract, anchor.contract());
         }
         assertEquals(1, journal(dir, "deploy-signed").size(), "deployed once only");
@@ -88,11 +89,11 @@ class ChainAnchorerTest {
     @Test
     void anAnchorsReceiptCarriesTheAnchoredEventWithRootAndSize() throws Exception {
         Path dir = temp.resolve("receipt");
-        List<ChainAnchor> heard = new CopyOnWriteArrayList<>();
+        List<AnchorReceipt> heard = new CopyOnWriteArrayList<>();
         byte[] root = root("receipt");
         try (ChainAnchorer anchorer = ChainAnchorer.start(fastConfig(ganache, dir), heard::add)) {
             anchorer.offer("test/receipt", root, 42);
-            ChainAnchor anchor = awaitValue("anchored", () -> anchorer.anchorCovering("test/receipt", 42));
+            AnchorReceipt anchor = awaitValue("anchored", () -> anchorer.anchorCovering("test/receipt", 42));
 
             assertEquals(GanacheNode.CHAIN_ID, anchor.chainId());
             assertArrayEquals(root, anchor.root());
@@ -110,6 +111,15 @@ class ChainAnchorerTest {
             assertEquals(Numeric.toHexString(root), event.getTopics().get(1));
             assertEquals(BigInteger.valueOf(42), Numeric.toBigInt(event.getData()));
             assertEquals(List.of(anchor), heard, "the listener heard it once");
+
+            // the part a proof file carries
+            ChainAnchor line = anchor.toProofAnchor();
+            assertEquals(GanacheNode.CHAIN_ID, line.chainId());
+            assertEquals(anchor.contract(), line.contractHex());
+            assertEquals("eip155:1337:" + anchor.contract(), line.keyName());
+            assertEquals(anchor.txHash(), line.txHashHex());
+            assertEquals(anchor.blockNumber(), line.blockNumber());
+            assertEquals(anchor.logIndex(), line.logIndex());
 
             JsonNode stored = journal(dir, "anchored").get(0);
             assertEquals(anchor.txHash(), stored.get("txHash").asText());
@@ -137,14 +147,14 @@ class ChainAnchorerTest {
             awaitValue("other", () -> anchorer.anchorCovering("test/other", 1));
 
             assertEquals(List.of(5L, 9L, 17L, 20L),
-                    anchorer.anchors("test/seq").stream().map(ChainAnchor::treeSize).toList());
+                    anchorer.anchors("test/seq").stream().map(AnchorReceipt::treeSize).toList());
             assertEquals(9, anchorer.anchorCovering("test/seq", 6).orElseThrow().treeSize());
             assertEquals(5, anchorer.anchorCovering("test/seq", 0).orElseThrow().treeSize());
             assertTrue(anchorer.anchorCovering("test/seq", 21).isEmpty());
             assertEquals(5, anchorer.anchors().size());
 
             List<Long> nonces = new ArrayList<>();
-            for (ChainAnchor anchor : anchorer.anchors()) {
+            for (AnchorReceipt anchor : anchorer.anchors()) {
                 nonces.add(web3j.ethGetTransactionByHash(anchor.txHash()).send().getTransaction().orElseThrow()
                         .getNonce().longValueExact());
             }
@@ -160,7 +170,7 @@ class ChainAnchorerTest {
         Path dir = temp.resolve("lookup");
         try (ChainAnchorer anchorer = ChainAnchorer.start(fastConfig(ganache, dir))) {
             anchorer.offer("test/lookup", root("lookup7"), 7);
-            ChainAnchor first = awaitValue("7", () -> anchorer.anchorCovering("test/lookup", 7));
+            AnchorReceipt first = awaitValue("7", () -> anchorer.anchorCovering("test/lookup", 7));
             anchorer.offer("test/lookup", root("lookup8"), 8);
             awaitValue("8", () -> anchorer.anchorCovering("test/lookup", 8));
 
@@ -180,11 +190,11 @@ class ChainAnchorerTest {
         Path dir = temp.resolve("spent");
         try (ChainAnchorer anchorer = ChainAnchorer.start(fastConfig(ganache, dir))) {
             anchorer.offer("test/spent", root("spent1"), 1);
-            ChainAnchor first = awaitValue("1", () -> anchorer.anchorCovering("test/spent", 1));
+            AnchorReceipt first = awaitValue("1", () -> anchorer.anchorCovering("test/spent", 1));
 
             spendNextNonceBehindTheAnchorersBack();
             anchorer.offer("test/spent", root("spent2"), 2);
-            ChainAnchor second = awaitValue("2", () -> anchorer.anchorCovering("test/spent", 2));
+            AnchorReceipt second = awaitValue("2", () -> anchorer.anchorCovering("test/spent", 2));
 
             List<JsonNode> dropped = journal(dir, "dropped");
             assertEquals(1, dropped.size(), "the stale nonce is journaled as dropped");

@@ -20,13 +20,14 @@ import java.util.concurrent.TimeUnit;
  * A real local chain for tests: the npm package ganache 7.9.2, started as a child process on a free loopback port,
  * with its chain kept in {@code dataDir} so that it survives {@link #stop()} and {@link #start()} (an outage, not a
  * reset). Deterministic wallet; chain id 1337. Tests are skipped when ganache is not installed, unless {@code CI}
- * is set: CI installs it, so there its absence fails.
+ * is set: CI installs it, so there its absence fails. Public (and in the module's test jar) for the platform's
+ * end-to-end tests.
  */
-final class GanacheNode implements AutoCloseable {
+public final class GanacheNode implements AutoCloseable {
 
-    static final long CHAIN_ID = 1337;
+    public static final long CHAIN_ID = 1337;
     /** Account 0 of ganache's deterministic wallet (mnemonic "myth like bonus scare ..."), printed by ganache. */
-    static final String KEY = "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d";
+    public static final String KEY = "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d";
     static final String ADDRESS = "0x90f8bf6a479f320ead074411a4b0e7944ea8c9c1";
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -45,7 +46,7 @@ final class GanacheNode implements AutoCloseable {
     }
 
     /** A node on a free port, not started yet; skips (or, under CI, fails) the test when ganache is missing. */
-    static GanacheNode create(Path dataDir) {
+    public static GanacheNode create(Path dataDir) {
         Optional<Path> executable = findOnPath("ganache");
         if (executable.isEmpty()) {
             if (System.getenv("CI") != null) {
@@ -57,7 +58,7 @@ final class GanacheNode implements AutoCloseable {
     }
 
     /** Starts (or restarts, on the same port and chain) and waits until it serves JSON-RPC. */
-    GanacheNode start() {
+    public GanacheNode start() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("already running");
         }
@@ -90,7 +91,7 @@ final class GanacheNode implements AutoCloseable {
     }
 
     /** Stops it gracefully (SIGTERM), so that its chain is on disk for the next {@link #start()}. */
-    void stop() {
+    public void stop() {
         if (process == null) {
             return;
         }
@@ -106,7 +107,7 @@ final class GanacheNode implements AutoCloseable {
         process = null;
     }
 
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + port);
     }
 

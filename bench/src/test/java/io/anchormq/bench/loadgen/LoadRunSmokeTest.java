@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,9 @@ class LoadRunSmokeTest {
         Config config = ConfigFactory.parseMap(Map.of(
                         "anchormq.mqtt.host", "127.0.0.1",
                         "anchormq.mqtt.port", 0,
-                        "anchormq.data-dir", "target/test-data"))
+                        "anchormq.http.host", "127.0.0.1",
+                        "anchormq.http.port", 0,
+                        "anchormq.data-dir", "target/test-data/" + UUID.randomUUID()))
                 .withFallback(ConfigFactory.load());
         server = AnchormqServer.start(config);
     }

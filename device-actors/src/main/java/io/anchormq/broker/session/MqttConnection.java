@@ -5,9 +5,9 @@ import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.routing.TopicFilter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
@@ -24,6 +24,7 @@ import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.handler.codec.mqtt.MqttVersion;
@@ -58,6 +59,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private static final AtomicLong IDS = new AtomicLong();
     /** The codec stores the negotiated protocol version under this channel attribute. */
     private static final AttributeKey<MqttVersion> CODEC_VERSION = PacketInspector.CODEC_VERSION;
+    /** How long a connection the broker ends is kept half-open for the client to read the last packet. */
+    private static final long LINGER_MILLIS = 2000;
 
     private enum State { AWAIT_CONNECT, CONNECTING, ATTACHED, CLOSED }
 
@@ -86,6 +89,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private volatile long clientMaximumPacketSize = Long.MAX_VALUE;
     private volatile String closeReason;
     private volatile boolean graceful;
+    private volatile boolean held;
 
     MqttConnection(SessionRuntime runtime, ActorRef<SessionDirectory.Command> directory) {
         this.runtime = runtime;
@@ -171,7 +175,17 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     }
 
     void processed() {
-        if (unprocessed.decrementAndGet() == runtime.settings().inboundBufferHighWatermark() / 2) {
+        if (unprocessed.decrementAndGet() == runtime.settings().inboundBufferHighWatermark() / 2 && !held) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    /** The session pauses (or resumes) reading this socket while its publishes wait for the integrity log. */
+    void holdReading(boolean hold) {
+        held = hold;
+        if (hold) {
+            channel.config().setAutoRead(false);
+        } else if (unprocessed.get() < runtime.settings().inboundBufferHighWatermark()) {
             channel.config().setAutoRead(true);
         }
     }
@@ -191,7 +205,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                 forward(pendingUntilAttached.poll());
             }
             pendingUntilAttached.clear();
-            if (unprocessed.get() < runtime.settings().inboundBufferHighWatermark()) {
+            if (unprocessed.get() < runtime.settings().inboundBufferHighWatermark() && !held) {
                 channel.config().setAutoRead(true);
             }
         });
@@ -227,7 +241,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             // after what the session sent before it, as when every write was its own event loop task
             channel.eventLoop().execute(() -> {
                 writePending();
-                channel.writeAndFlush(disconnect).addListener(ChannelFutureListener.CLOSE);
+                channel.writeAndFlush(disconnect).addListener(f -> lingerThenClose());
             });
         } else {
             channel.close();
@@ -258,7 +272,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         State was = state;
         state = State.CLOSED;
-        pendingUntilAttached.forEach(ReferenceCountUtil::release);
+        for (Object pending : pendingUntilAttached) {
+            if (pending instanceof SubscribePacket sp) {
+                runtime.fence().subscribeDone(sp.ticket());
+            }
+            ReferenceCountUtil.release(pending);
+        }
         pendingUntilAttached.clear();
         releasePendingWrites();
         ActorRef<SessionActor.Command> s = session;
@@ -270,6 +289,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closeReason != null) {
+            ReferenceCountUtil.release(msg); // closing: whatever still arrives is read and dropped
+            return;
+        }
         if (!(msg instanceof MqttMessage message)) {
             ReferenceCountUtil.release(msg);
             return;
@@ -299,8 +322,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                     afterConnAck(() -> ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP,
                             false, MqttQoS.AT_MOST_ONCE, false, 0))));
                 } else {
-                    Object packet = type == MqttMessageType.PUBLISH ? copyPublish((MqttPublishMessage) message)
-                            : message;
+                    Object packet = switch (type) {
+                        case PUBLISH -> copyPublish((MqttPublishMessage) message, runtime.fence().position());
+                        case SUBSCRIBE -> new SubscribePacket((MqttSubscribeMessage) message,
+                                runtime.fence().subscribeArrived());
+                        default -> message;
+                    };
                     if (state == State.ATTACHED) {
                         forward(packet);
                     } else {
@@ -362,14 +389,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         session.tell(new SessionActor.Inbound(this, packet));
     }
 
-    private static PublishPacket copyPublish(MqttPublishMessage publish) {
+    private static PublishPacket copyPublish(MqttPublishMessage publish, long fencePosition) {
         try {
             ByteBuf content = publish.content();
             byte[] payload = new byte[content.readableBytes()];
             content.getBytes(content.readerIndex(), payload);
             MqttFixedHeader fh = publish.fixedHeader();
             return new PublishPacket(publish.variableHeader().topicName(), fh.qosLevel().value(), fh.isDup(),
-                    fh.isRetain(), publish.variableHeader().packetId(), publish.variableHeader().properties(), payload);
+                    fh.isRetain(), publish.variableHeader().packetId(), publish.variableHeader().properties(), payload,
+                    fencePosition);
         } finally {
             publish.release();
         }
@@ -419,12 +447,35 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         return (m.startsWith("MQTT ") || m.startsWith("MQIsdp ")) && m.contains("unknown protocol name");
     }
 
+    /**
+     * After the broker's last packet (an error CONNACK or a DISCONNECT): half-close, keep reading and dropping
+     * until the client closes or {@link #LINGER_MILLIS} pass. Closing at once would reset the connection if the
+     * client's packets are still arriving, and a reset can destroy our last packet before the client reads it.
+     */
+    private void lingerThenClose() {
+        ActorRef<SessionActor.Command> s = session;
+        if (s != null && state == State.ATTACHED) {
+            // the session need not wait for the linger: its will and presence go out now
+            s.tell(new SessionActor.ConnectionLost(this, reasonOr("connection lost"), graceful));
+        }
+        if (!(channel instanceof SocketChannel socket) || !socket.isActive()) {
+            channel.close();
+            return;
+        }
+        socket.shutdownOutput().addListener(f -> {
+            channel.config().setAutoRead(true);
+            channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        });
+    }
+
     private void refuse(MqttConnectReturnCode code, String reason) {
         runtime.metrics().connectionsRefused.increment();
         closeReason = "refused: " + reason;
         state = State.CLOSED;
         MqttConnAckMessage connAck = MqttMessageBuilders.connAck().returnCode(code).sessionPresent(false).build();
-        channel.writeAndFlush(connAck).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(connAck).addListener(f -> lingerThenClose());
     }
 
     private void onConnect(MqttConnectMessage connect) {

@@ -3,6 +3,9 @@ package io.anchormq.broker.session;
 import io.anchormq.broker.BrokerSettings;
 import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.events.BrokerEvent;
+import io.anchormq.broker.integrity.IntegrityLog;
+import io.anchormq.broker.integrity.LogReceipt;
+import io.anchormq.broker.integrity.LoggedMessage;
 import io.anchormq.broker.message.Message;
 import io.anchormq.broker.routing.Delivery;
 import io.anchormq.broker.routing.Subscriber;
@@ -34,6 +37,7 @@ import io.netty.handler.codec.mqtt.MqttUnsubAckPayload;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -85,6 +89,15 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private record WillDelayElapsed() implements Command {
     }
 
+    /** The SUBSCRIBEs that fenced a PUBLISH of this session off may be registered now. */
+    private record FenceCleared() implements Command {
+    }
+
+    /** The integrity log finished (or failed) an append of this session's. */
+    private record Logged(LoggedPublishes owner, LoggedPublishes.Entry entry, LogReceipt receipt, Throwable failure)
+            implements Command {
+    }
+
     private record ExpiryElapsed() implements Command {
     }
 
@@ -92,7 +105,10 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     record Stop() implements Command {
     }
 
+    /** Clients may not publish here: presence, metrics and receipts are the broker's word. */
+    private static final String SYS_PREFIX = "$SYS/";
     private static final String WILL_TIMER = "will";
+    private static final String FENCE_TIMER = "fence";
     private static final String EXPIRY_TIMER = "expiry";
     private static final long NO_LIMIT = Long.MAX_VALUE;
     private static final long LONGEST_TIMER_MILLIS = Duration.ofDays(30).toMillis();
@@ -148,6 +164,14 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private final Map<String, Integer> outAliases = new HashMap<>();
     private final Map<Integer, String> inAliases = new HashMap<>();
     private SessionState.Will will;
+    /** Reading from the connection is paused because too many of its publishes wait for the integrity log. */
+    private boolean readingHeld;
+    /** The subscriptions that match this client's receipts topic, as a delivery template; null = none. */
+    private Delivery receiptRoute;
+    private boolean receiptRouteStale = true;
+    /** Packets held back, in order, until the PUBLISH at their head may be routed. */
+    private final ArrayDeque<Inbound> fenced = new ArrayDeque<>();
+    private boolean awaitingFence;
 
     static Behavior<Command> create(SessionRuntime rt, String clientId, ActorRef<SessionDirectory.Command> directory) {
         // a failure while handling one message must not cost the session its state
@@ -191,6 +215,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
                 .onMessage(ConnectionLost.class, this::onConnectionLost)
                 .onMessage(Writable.class, this::onWritable)
                 .onMessage(Deliver.class, this::onDeliver)
+                .onMessage(Logged.class, this::onLogged)
+                .onMessage(FenceCleared.class, f -> onFenceCleared())
                 .onMessage(WillDelayElapsed.class, w -> onWillDelayElapsed())
                 .onMessage(ExpiryElapsed.class, e -> onExpiryElapsed())
                 .onMessage(Stop.class, s -> onStop())
@@ -299,6 +325,10 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private void detach(String reason, boolean graceful, boolean sessionContinues) {
         handle.online = false;
         conn = null;
+        readingHeld = false;
+        if (state.logged != null) {
+            state.logged.connectionEnded();
+        }
         rt.events().publish(new BrokerEvent.Disconnected(clientId, sessionVersion, reason, graceful, Instant.now()));
         SessionState.Will w = will;
         will = null;
@@ -326,13 +356,22 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private void publishWill(SessionState.Will w) {
         Message m = new Message(w.topic(), w.qos(), w.retain(), w.payload(), OutboundPublish.passThrough(w.properties()),
                 clientId, OutboundPublish.expiryDeadline(w.properties(), System.nanoTime()));
-        if (!rt.access().onPublish(clientId, m.topic()).allowed()) {
+        if (m.topic().startsWith(SYS_PREFIX) || !rt.access().onPublish(clientId, m.topic()).allowed()) {
             return;
         }
         if (m.retain()) {
             rt.retained().accept(m);
         }
         rt.router().route(m);
+        if (rt.integrity().coverage(m.topic(), m.qos()) != IntegrityLog.Coverage.NONE) {
+            // nobody waits for a will's acknowledgement: it is logged, and a failure is counted
+            rt.integrity().append(new LoggedMessage(clientId, m.topic(), m.qos(), PayloadDigest.sha256(m.payload()),
+                    Instant.now())).whenComplete((receipt, failure) -> {
+                        if (failure != null) {
+                            rt.metrics().integrityLogFailures.increment();
+                        }
+                    });
+        }
     }
 
     /** Hands the (possibly) altered state to the store; a durable store writes it now. */
@@ -389,10 +428,12 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             rt.router().unsubscribe(clientId, s.shareGroup(), s.filter());
         }
         state.subscriptions.clear();
+        receiptRouteStale = true;
         redispatchShared(false);
         state.queue.clear();
         state.inflight.clear();
         state.awaitingPubrel.clear();
+        state.logged = null;
         timers.cancel(EXPIRY_TIMER);
         if (state.pendingWill != null) {
             // MQTT-3.1.3-9: the will goes out when the session ends, whichever comes first
@@ -447,14 +488,60 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     // ---- inbound packets -------------------------------------------------------------------------------------
 
     private Behavior<Command> onInbound(Inbound in) {
+        if (!fenced.isEmpty() || (in.packet() instanceof PublishPacket p && !rt.fence().isClear(p.fencePosition()))) {
+            // a SUBSCRIBE read before this PUBLISH is not registered yet: wait, keeping the packets' order
+            fenced.add(in);
+            awaitFence();
+            return this;
+        }
+        return process(in);
+    }
+
+    private void awaitFence() {
+        if (awaitingFence) {
+            return;
+        }
+        PublishPacket first = (PublishPacket) fenced.peek().packet();
+        awaitingFence = true;
+        ActorRef<Command> self = getContext().getSelf();
+        rt.fence().awaitClear(first.fencePosition(), () -> self.tell(new FenceCleared()));
+        // in case the wake-up is lost: the fence gives up on a ticket after a short while anyway
+        timers.startSingleTimer(FENCE_TIMER, new FenceCleared(), Duration.ofMillis(110));
+    }
+
+    private Behavior<Command> onFenceCleared() {
+        awaitingFence = false;
+        timers.cancel(FENCE_TIMER);
+        while (!fenced.isEmpty()) {
+            Inbound next = fenced.peek();
+            if (next.packet() instanceof PublishPacket p && !rt.fence().isClear(p.fencePosition())) {
+                awaitFence();
+                return this;
+            }
+            fenced.poll();
+            process(next);
+        }
+        return this;
+    }
+
+    private Behavior<Command> process(Inbound in) {
         MqttConnection source = in.source();
         source.processed();
         if (source != conn || source.isClosing()) {
+            if (in.packet() instanceof SubscribePacket sp) {
+                rt.fence().subscribeDone(sp.ticket());
+            }
             return this;
         }
         try {
             if (in.packet() instanceof PublishPacket p) {
                 onPublish(p);
+            } else if (in.packet() instanceof SubscribePacket sp) {
+                try {
+                    onSubscribe(sp.message());
+                } finally {
+                    rt.fence().subscribeDone(sp.ticket());
+                }
             } else {
                 MqttMessage m = (MqttMessage) in.packet();
                 switch (m.fixedHeader().messageType()) {
@@ -462,7 +549,6 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
                     case PUBREC -> onPubRec(packetIdOf(m), reasonOf(m));
                     case PUBREL -> onPubRel(packetIdOf(m));
                     case PUBCOMP -> onPubComp(packetIdOf(m));
-                    case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) m);
                     case UNSUBSCRIBE -> onUnsubscribe((MqttUnsubscribeMessage) m);
                     case DISCONNECT -> onDisconnect(m);
                     default -> protocolError(MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
@@ -516,8 +602,11 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             return;
         }
         if (p.qos() == 2 && state.awaitingPubrel.contains(p.packetId())) {
-            // retransmission before PUBREL: acknowledged again, never delivered twice (MQTT-4.3.3)
-            conn.send(pubReply(MqttMessageType.PUBREC, p.packetId(), 0));
+            // retransmission before PUBREL: acknowledged again, never delivered or logged twice (MQTT-4.3.3)
+            LoggedPublishes.Entry earlier = state.logged == null ? null : state.logged.earlierAppend(p.packetId());
+            boolean wait = earlier != null && !earlier.done
+                    && rt.integrity().coverage(topic, 2) == IntegrityLog.Coverage.LOGGED_BEFORE_ACK;
+            acknowledge(p.packetId(), 2, 0, wait ? earlier : null);
             return;
         }
         if (p.qos() == 2 && v5 && state.awaitingPubrel.size() >= settings.receiveMaximum()) {
@@ -525,9 +614,23 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             return;
         }
         rt.metrics().messagesReceived.increment();
-        AccessPolicy.Decision decision = rt.access().onPublish(clientId, topic);
+        AccessPolicy.Decision decision = topic.startsWith(SYS_PREFIX)
+                ? AccessPolicy.Decision.deny(AccessPolicy.NOT_AUTHORIZED) : rt.access().onPublish(clientId, topic);
         int reason;
+        LoggedPublishes.Entry waitFor = null;
         if (decision.allowed()) {
+            IntegrityLog.Coverage coverage = rt.integrity().coverage(topic, p.qos());
+            byte[] digest = coverage == IntegrityLog.Coverage.NONE ? null : PayloadDigest.sha256(p.payload());
+            if (digest != null && p.qos() == 1 && p.dup()) {
+                LoggedPublishes.Entry earlier = logged().earlierAppendOf(p.packetId(), topic, digest);
+                if (earlier != null) {
+                    // a retransmission of a message already handed to the log: logged and delivered once
+                    rt.metrics().retransmissionsRecognised.increment();
+                    boolean wait = coverage == IntegrityLog.Coverage.LOGGED_BEFORE_ACK && !earlier.done;
+                    acknowledge(p.packetId(), 1, 0, wait ? earlier : null);
+                    return;
+                }
+            }
             long now = System.nanoTime();
             Message m = new Message(topic, p.qos(), p.retain(), p.payload(), OutboundPublish.passThrough(props),
                     clientId, OutboundPublish.expiryDeadline(props, now));
@@ -540,17 +643,134 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
                         p.payload(), Math.max(p.packetId(), 0), Instant.now()));
             }
             reason = deliveries == 0 ? MqttReasonCodes.PubAck.NO_MATCHING_SUBSCRIBERS.byteValue() : 0;
+            if (digest != null) {
+                LoggedPublishes.Entry entry = appendToLog(p.qos() > 0 ? p.packetId() : 0, topic, p.qos(), digest);
+                if (coverage == IntegrityLog.Coverage.LOGGED_BEFORE_ACK) {
+                    waitFor = entry;
+                }
+            }
         } else {
             reason = decision.reasonCode();
         }
-        if (p.qos() == 1) {
-            conn.send(pubReply(MqttMessageType.PUBACK, p.packetId(), reason));
-        } else if (p.qos() == 2) {
-            if (!v5 || reason < 0x80) {
-                state.awaitingPubrel.add(p.packetId());
-            }
-            conn.send(pubReply(MqttMessageType.PUBREC, p.packetId(), reason));
+        if (p.qos() == 2 && (!v5 || reason < 0x80)) {
+            state.awaitingPubrel.add(p.packetId());
         }
+        if (p.qos() > 0) {
+            acknowledge(p.packetId(), p.qos(), reason, waitFor);
+        }
+    }
+
+    // ---- the integrity log -----------------------------------------------------------------------------------
+
+    private LoggedPublishes logged() {
+        if (state.logged == null) {
+            // a client never has more unacknowledged publishes than our receive maximum (5.0); for 3.1.1 clients
+            // this is how far back a retransmission is recognised
+            state.logged = new LoggedPublishes(settings.receiveMaximum());
+        }
+        return state.logged;
+    }
+
+    private LoggedPublishes.Entry appendToLog(int packetId, String topic, int qos, byte[] digest) {
+        LoggedPublishes owner = logged();
+        LoggedPublishes.Entry entry = owner.appending(packetId, topic, digest);
+        getContext().pipeToSelf(rt.integrity().append(new LoggedMessage(clientId, topic, qos, digest, Instant.now())),
+                (receipt, failure) -> new Logged(owner, entry, receipt, failure));
+        if (owner.outstanding() >= settings.inboundBufferHighWatermark() && !readingHeld) {
+            // the log is behind: stop reading this publisher rather than buffer without bound
+            readingHeld = true;
+            conn.holdReading(true);
+        }
+        return entry;
+    }
+
+    /** Sends a PUBACK (QoS 1) or PUBREC (QoS 2), after {@code waitFor} is durable and after earlier acks. */
+    private void acknowledge(int packetId, int qos, int reason, LoggedPublishes.Entry waitFor) {
+        LoggedPublishes owner = state.logged;
+        if (waitFor != null || (owner != null && owner.acksWaiting())) {
+            logged().ackLater(new LoggedPublishes.PendingAck(packetId, qos, reason, waitFor));
+            return;
+        }
+        conn.send(pubReply(qos == 1 ? MqttMessageType.PUBACK : MqttMessageType.PUBREC, packetId, reason));
+    }
+
+    private Behavior<Command> onLogged(Logged l) {
+        if (l.owner() != state.logged) {
+            return this; // the session state was discarded meanwhile
+        }
+        LoggedPublishes owner = l.owner();
+        owner.completed(l.entry(), l.failure() != null);
+        if (l.failure() != null) {
+            rt.metrics().integrityLogFailures.increment();
+            getContext().getLog().warn("session {}: message on {} could not be logged: {}", clientId,
+                    l.entry().topic, l.failure().toString());
+            // the flow ends with an error, so a retransmission counts as a new message and is logged then
+            state.awaitingPubrel.remove(l.entry().packetId);
+        } else {
+            sendReceipt(l.entry(), l.receipt());
+        }
+        if (conn != null) {
+            for (var it = owner.drainReady(); it.hasNext() && conn != null; ) {
+                LoggedPublishes.PendingAck ack = it.next();
+                if (ack.waitFor() != null && ack.waitFor().failed) {
+                    if (!v5) {
+                        // 3.1.1 cannot refuse a publish: without its ack the client sends it again
+                        conn.disconnect(MqttReasonCodes.Disconnect.IMPLEMENTATION_SPECIFIC_ERROR, "message not logged");
+                        break;
+                    }
+                    conn.send(pubReply(ack.qos() == 1 ? MqttMessageType.PUBACK : MqttMessageType.PUBREC,
+                            ack.packetId(), MqttReasonCodes.PubAck.UNSPECIFIED_ERROR.byteValue() & 0xFF));
+                } else {
+                    conn.send(pubReply(ack.qos() == 1 ? MqttMessageType.PUBACK : MqttMessageType.PUBREC,
+                            ack.packetId(), ack.reasonCode()));
+                }
+            }
+            if (readingHeld && conn != null && owner.outstanding() <= settings.inboundBufferHighWatermark() / 2) {
+                readingHeld = false;
+                conn.holdReading(false);
+            }
+            if (conn != null) {
+                conn.flush();
+            }
+        }
+        return saved();
+    }
+
+    /** Delivers the receipt of a logged message to this client if it subscribed to its own receipts topic. */
+    private void sendReceipt(LoggedPublishes.Entry entry, LogReceipt receipt) {
+        if (receiptRouteStale) {
+            receiptRoute = receiptRouteOf(receiptsTopic());
+            receiptRouteStale = false;
+        }
+        if (receiptRoute == null || receipt == null) {
+            return;
+        }
+        Message m = new Message(receiptsTopic(), receiptRoute.qos(), false,
+                Receipts.json(receipt, entry.topic, entry.packetId, entry.payloadSha256), List.of(),
+                "$anchormq/receipts", Message.NEVER);
+        offer(new Delivery(m, receiptRoute.qos(), false, receiptRoute.subscriptionIds(), null, null));
+    }
+
+    private String receiptsTopic() {
+        return settings.receiptsTopicPrefix() + clientId;
+    }
+
+    /**
+     * Receipts go to this session alone, never through the router, so no one else's wildcard can see them; the
+     * client's own matching subscriptions decide QoS and identifiers as routing would.
+     */
+    private Delivery receiptRouteOf(String topic) {
+        int qos = -1;
+        List<Integer> ids = new ArrayList<>(1);
+        for (Subscription s : state.subscriptions.values()) {
+            if (s.shareGroup() == null && TopicFilter.matches(s.filter(), topic)) {
+                qos = Math.max(qos, s.qos());
+                if (s.subscriptionId() > 0) {
+                    ids.add(s.subscriptionId());
+                }
+            }
+        }
+        return qos < 0 ? null : new Delivery(null, qos, false, List.copyOf(ids), null, null);
     }
 
     private void onPubAck(int packetId) {
@@ -640,6 +860,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             Subscription sub = new Subscription(parsed.shareGroup(), parsed.filter(), qos, opt.isNoLocal(),
                     opt.isRetainAsPublished(), retainHandling, subscriptionId);
             boolean replaced = rt.router().subscribe(handle, sub);
+            receiptRouteStale = true;
             state.subscriptions.put(sub.key(), sub);
             codes.add(qos);
             // retained messages are not sent for shared subscriptions (MQTT-3.8.4 5.0 non-normative)
@@ -676,6 +897,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
                 continue;
             }
             rt.router().unsubscribe(clientId, sub.shareGroup(), sub.filter());
+            receiptRouteStale = true;
             if (sub.shareGroup() != null) {
                 // queued messages of the group go to the members that stay
                 state.queue.removeIf(d -> sub.shareGroup().equals(d.shareGroup()) && sub.filter().equals(d.shareFilter())

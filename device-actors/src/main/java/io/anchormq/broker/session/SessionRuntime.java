@@ -4,7 +4,9 @@ import io.anchormq.broker.BrokerMetrics;
 import io.anchormq.broker.BrokerSettings;
 import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.events.BrokerEvents;
+import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.broker.retained.RetainedStore;
+import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.routing.TopicRouter;
 
 /** The shared, thread-safe parts every session and connection works with. */
@@ -15,5 +17,7 @@ record SessionRuntime(
         BrokerEvents events,
         AccessPolicy access,
         BrokerMetrics metrics,
-        SessionStore sessions) {
+        SessionStore sessions,
+        IntegrityLog integrity,
+        SubscriptionFence fence) {
 }

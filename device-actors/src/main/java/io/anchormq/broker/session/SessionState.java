@@ -47,6 +47,8 @@ public final class SessionState {
     /** Whether a connection has used this session before (for the session present flag). */
     boolean existed;
     Will pendingWill;
+    /** Inbound publishes handed to the integrity log; created on first use. */
+    LoggedPublishes logged;
     long willDueMillis;
     long expiryDueMillis;
 
@@ -65,5 +67,6 @@ public final class SessionState {
         queue.clear();
         awaitingPubrel.clear();
         pendingWill = null;
+        logged = null;
     }
 }

@@ -4,7 +4,9 @@ import io.anchormq.broker.BrokerMetrics;
 import io.anchormq.broker.BrokerSettings;
 import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.events.BrokerEvents;
+import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.broker.retained.RetainedStore;
+import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.routing.TopicRouter;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
@@ -28,8 +30,10 @@ public final class Sessions {
     private final Set<MqttConnection> connections = ConcurrentHashMap.newKeySet();
 
     public Sessions(ActorSystem<?> system, BrokerSettings settings, TopicRouter router, RetainedStore retained,
-                    BrokerEvents events, AccessPolicy access, BrokerMetrics metrics, SessionStore store) {
-        this.runtime = new SessionRuntime(settings, router, retained, events, access, metrics, store);
+                    BrokerEvents events, AccessPolicy access, BrokerMetrics metrics, SessionStore store,
+                    IntegrityLog integrity) {
+        this.runtime = new SessionRuntime(settings, router, retained, events, access, metrics, store, integrity,
+                new SubscriptionFence());
         this.directory = system.systemActorOf(SessionDirectory.create(runtime, sessionCount), "sessions",
                 Props.empty());
     }
@@ -54,6 +58,11 @@ public final class Sessions {
         for (MqttConnection c : connections) {
             c.disconnect(MqttReasonCodes.Disconnect.SERVER_SHUTTING_DOWN, "server shutting down");
         }
+    }
+
+    /** SUBSCRIBEs whose registration PUBLISHes stopped waiting for (see SubscriptionFence). */
+    public long subscriptionOrderGiveUps() {
+        return runtime.fence().expiredTickets();
     }
 
     /** Sessions that exist now, connected or not. */

@@ -1,0 +1,79 @@
+package io.anchormq.broker.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class SubscriptionFenceTest {
+
+    private final SubscriptionFence fence = new SubscriptionFence();
+
+    @Test
+    void aPublishReadBeforeASubscribeIsNotHeldBack() {
+        long before = fence.position();
+        fence.subscribeArrived();
+        assertTrue(fence.isClear(before));
+    }
+
+    @Test
+    void aPublishReadAfterASubscribeWaitsUntilItIsRegistered() {
+        long ticket = fence.subscribeArrived();
+        long after = fence.position();
+        assertFalse(fence.isClear(after));
+        fence.subscribeDone(ticket);
+        assertTrue(fence.isClear(after));
+    }
+
+    @Test
+    void onlyEarlierSubscribesHoldAPublishBack() {
+        long first = fence.subscribeArrived();
+        long publishedBetween = fence.position();
+        long second = fence.subscribeArrived();
+        fence.subscribeDone(first);
+        assertTrue(fence.isClear(publishedBetween), "the second SUBSCRIBE came after this PUBLISH");
+        assertFalse(fence.isClear(fence.position()));
+        fence.subscribeDone(second);
+        assertTrue(fence.isClear(fence.position()));
+    }
+
+    @Test
+    void waitersAreWokenOnceFromAnotherThreadWhenTheirSubscribesAreDone() throws Exception {
+        long ticket = fence.subscribeArrived();
+        long position = fence.position();
+        AtomicInteger wakes = new AtomicInteger();
+        CountDownLatch woken = new CountDownLatch(1);
+        fence.awaitClear(position, () -> {
+            wakes.incrementAndGet();
+            woken.countDown();
+        });
+        assertEquals(0, wakes.get());
+        Thread subscriber = new Thread(() -> fence.subscribeDone(ticket));
+        subscriber.start();
+        assertTrue(woken.await(5, TimeUnit.SECONDS));
+        subscriber.join();
+        fence.subscribeDone(fence.subscribeArrived()); // a later SUBSCRIBE must not wake it again
+        assertEquals(1, wakes.get());
+    }
+
+    @Test
+    void aWaiterAddedWhenAlreadyClearIsWokenAtOnce() {
+        AtomicInteger wakes = new AtomicInteger();
+        fence.awaitClear(fence.position(), wakes::incrementAndGet);
+        assertEquals(1, wakes.get());
+    }
+
+    @Test
+    void aSubscribeThatIsNeverRegisteredStopsHoldingPublishesBackAfterTheMaximumWait() throws Exception {
+        fence.subscribeArrived();
+        long position = fence.position();
+        assertFalse(fence.isClear(position));
+        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(SubscriptionFence.MAX_WAIT_NANOS) + 20);
+        assertTrue(fence.isClear(position));
+        assertEquals(1, fence.expiredTickets());
+    }
+}

@@ -1,0 +1,238 @@
+package io.anchormq.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.anchormq.anchoring.merkle.ProofVerifier;
+import io.anchormq.anchoring.merkle.Rfc9162;
+import io.anchormq.anchoring.note.Checkpoint;
+import io.anchormq.anchoring.note.NoteVerifier;
+import io.anchormq.anchoring.note.SignedNote;
+import io.anchormq.anchoring.proof.ConsistencyProofText;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code kill -9} of the platform under load: every message whose PUBACK said "logged" (a receipts route) is in the
+ * log after the restart, the log continues under the same key, and a consistency proof from the last checkpoint
+ * seen before the crash to a new one verifies.
+ */
+class AnchoringCrashTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration LOAD = Duration.ofSeconds(3);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyAcknowledgedEntrySurvivesKill9AndTheLogStaysConsistent() throws Exception {
+        Path data = dir.resolve("data");
+        Platform first = Platform.start(dir, data);
+        Set<String> acked = ConcurrentHashMap.newKeySet();
+        AtomicReference<String> lastCheckpoint = new AtomicReference<>();
+        AtomicBoolean loading = new AtomicBoolean(true);
+        List<MqttAsyncClient> publishers = new ArrayList<>();
+        try {
+            for (int p = 0; p < 4; p++) {
+                publishers.add(publisher(first.mqttPort, "crash-dev-" + p, acked, loading));
+            }
+            long end = System.nanoTime() + LOAD.toNanos();
+            while (System.nanoTime() < end) {
+                HttpResponse<String> cp = get(first.httpPort, "/checkpoint");
+                if (cp.statusCode() == 200) {
+                    lastCheckpoint.set(cp.body());
+                }
+                Thread.sleep(50);
+            }
+        } finally {
+            first.kill(); // SIGKILL while the publishers are still sending
+            loading.set(false);
+            for (MqttAsyncClient c : publishers) {
+                c.disconnectForcibly(0, 0, false);
+                c.close(true);
+            }
+        }
+        assertTrue(acked.size() > 100, "load produced only " + acked.size() + " acknowledged messages");
+        String vkey = Files.readString(data.resolve("log").resolve("default.vkey")).trim();
+        NoteVerifier key = NoteVerifier.parse(vkey);
+        Checkpoint before = verified(lastCheckpoint.get(), key);
+
+        Platform second = Platform.start(dir, data);
+        try {
+            for (String ack : acked) {
+                String[] parts = ack.split(" ", 2); // "<client> <payload>"
+                assertEquals(1, lookup(second.httpPort, parts[0], "crash/" + parts[0], parts[1]),
+                        "acknowledged message " + ack + " is in the log exactly once");
+            }
+            Checkpoint recovered = verified(get(second.httpPort, "/checkpoint").body(), key);
+            assertTrue(recovered.size() >= before.size(), "the log did not shrink below a published checkpoint");
+
+            // the log continues: new entries, a new checkpoint, consistent with the one from before the crash
+            MqttAsyncClient after = publisher(second.mqttPort, "crash-after", ConcurrentHashMap.newKeySet(),
+                    new AtomicBoolean(false));
+            for (int i = 0; i < 10; i++) {
+                after.publish("crash/crash-after", ("after " + i).getBytes(StandardCharsets.UTF_8), 1, false)
+                        .waitForCompletion(5000);
+            }
+            after.disconnect().waitForCompletion(5000);
+            after.close();
+            Checkpoint now = verified(get(second.httpPort, "/checkpoint").body(), key);
+            assertTrue(now.size() >= recovered.size() + 10);
+            List<byte[]> proof = ConsistencyProofText.parse(get(second.httpPort, "/consistency?from=" + before.size()
+                    + "&to=" + now.size()).body());
+            ProofVerifier.verifyConsistency(before.size(), now.size(), proof, before.root(), now.root());
+        } finally {
+            second.kill();
+        }
+    }
+
+    /** A device publishing QoS 1 as fast as its acknowledgements allow, noting each message acknowledged. */
+    private static MqttAsyncClient publisher(int port, String clientId, Set<String> acked, AtomicBoolean loading)
+            throws Exception {
+        MqttAsyncClient c = new MqttAsyncClient("tcp://127.0.0.1:" + port, clientId, new MemoryPersistence());
+        MqttConnectionOptions o = new MqttConnectionOptions();
+        o.setCleanStart(true);
+        o.setAutomaticReconnect(false);
+        c.connect(o).waitForCompletion(5000);
+        if (loading.get()) {
+            for (int slot = 0; slot < 8; slot++) {
+                publishNext(c, clientId, slot, acked, loading);
+            }
+        }
+        return c;
+    }
+
+    private static void publishNext(MqttAsyncClient c, String clientId, long n, Set<String> acked,
+                                    AtomicBoolean loading) {
+        if (!loading.get()) {
+            return;
+        }
+        String payload = "reading " + n;
+        try {
+            c.publish("crash/" + clientId, new MqttMessage(payload.getBytes(StandardCharsets.UTF_8), 1, false, null),
+                    null, new MqttActionListener() {
+                        @Override
+                        public void onSuccess(IMqttToken token) {
+                            acked.add(clientId + " " + payload); // PUBACK: logged (receipts route)
+                            publishNext(c, clientId, n + 8, acked, loading);
+                        }
+
+                        @Override
+                        public void onFailure(IMqttToken token, Throwable failure) {
+                            // the broker was killed: this one was never acknowledged
+                        }
+                    });
+        } catch (Exception e) {
+            // disconnected
+        }
+    }
+
+    private static Checkpoint verified(String signed, NoteVerifier key) throws Exception {
+        SignedNote note = SignedNote.parse(signed);
+        note.verify(List.of(key));
+        return Checkpoint.parse(note.text());
+    }
+
+    private static int lookup(int httpPort, String clientId, String topic, String payload) throws Exception {
+        String sha = HexFormat.of().formatHex(Rfc9162.sha256(payload.getBytes(StandardCharsets.UTF_8)));
+        HttpResponse<String> r = get(httpPort, "/lookup?clientId=" + URLEncoder.encode(clientId, StandardCharsets.UTF_8)
+                + "&topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8) + "&payloadSha256=" + sha);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode n = JSON.readTree(r.body());
+        return n.get("indexes").size();
+    }
+
+    private static HttpResponse<String> get(int httpPort, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/log/default" + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The platform in a child JVM, started as the README's java -jar does, on the test classpath. */
+    private static final class Platform {
+        final Process process;
+        final int mqttPort;
+        final int httpPort;
+
+        private Platform(Process process, int mqttPort, int httpPort) {
+            this.process = process;
+            this.mqttPort = mqttPort;
+            this.httpPort = httpPort;
+        }
+
+        static Platform start(Path dir, Path data) throws Exception {
+            int mqtt = freePort();
+            int http = freePort();
+            Path conf = Files.writeString(Files.createTempFile(dir, "crash", ".conf"), """
+                    include classpath("application.conf")
+                    anchormq.mqtt.host = "127.0.0.1"
+                    anchormq.http.host = "127.0.0.1"
+                    anchormq.anchoring.routes = [
+                      { filter = "crash/#", qos = [1, 2], mode = "checkpoint", receipts = true }
+                    ]
+                    """);
+            Path logFile = dir.resolve("platform-" + mqtt + ".log");
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"),
+                    "-Dconfig.file=" + conf, "-Danchormq.data-dir=" + data,
+                    "-Danchormq.mqtt.port=" + mqtt, "-Danchormq.http.port=" + http,
+                    AnchormqServer.class.getName())
+                    .redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+            Platform platform = new Platform(p, mqtt, http);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                try {
+                    if (get(http, "/checkpoint").statusCode() == 200) {
+                        return platform;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    p.destroyForcibly();
+                    throw new AssertionError("platform did not start: " + Files.readString(logFile));
+                }
+                Thread.sleep(100);
+            }
+        }
+
+        void kill() throws InterruptedException {
+            process.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        private static int freePort() throws IOException {
+            try (ServerSocket s = new ServerSocket(0)) {
+                return s.getLocalPort();
+            }
+        }
+    }
+}
