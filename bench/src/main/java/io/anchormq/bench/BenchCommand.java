@@ -1,5 +1,7 @@
 package io.anchormq.bench;
 
+import io.anchormq.bench.anchoring.AnchoringCommand;
+import io.anchormq.bench.anchoring.CheckpointLatencyCommand;
 import io.anchormq.bench.loadgen.LoadCommand;
 import io.anchormq.bench.peers.MoquetteLauncher;
 import io.anchormq.bench.profile.HotMethodsCommand;
@@ -14,10 +16,11 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "anchormq-bench", mixinStandardHelpOptions = true,
         subcommands = {LoadCommand.class, RoutingCommand.class, MoquetteLauncher.class, CompareCommand.class,
-            HotMethodsCommand.class},
+            HotMethodsCommand.class, AnchoringCommand.class, CheckpointLatencyCommand.class},
         description = "anchormq's benchmark instruments: an MQTT load generator (load), the JMH routing "
                 + "benchmarks (routing), an embedded Moquette broker to compare against (moquette), the side-by-side "
-                + "tables (compare) and a JFR summary (hot-methods).")
+                + "tables (compare), a JFR summary (hot-methods), the integrity log's JMH benchmarks (anchoring) and its "
+                + "message -> checkpoint latency at a fixed rate (anchoring-latency).")
 public final class BenchCommand {
 
     public static void main(String[] args) {

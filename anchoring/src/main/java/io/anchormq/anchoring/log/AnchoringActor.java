@@ -125,7 +125,7 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
             log.check(append.record());
         } catch (IllegalArgumentException e) {
             append.done().completeExceptionally(e);
-            return this;
+            return Behaviors.same();
         }
         pending.add(append);
         if (pending.size() >= batching.maxEntries()) {
@@ -133,12 +133,12 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
         } else if (pending.size() == 1) {
             timers.startSingleTimer(BatchAge.ELAPSED, batching.maxAge());
         }
-        return this;
+        return Behaviors.same();
     }
 
     private Behavior<Command> onBatchAge() {
         appendPending();
-        return this;
+        return Behaviors.same();
     }
 
     private Behavior<Command> onStop() {
@@ -148,7 +148,7 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
 
     private Behavior<Command> onPostStop() {
         appendPending();
-        return this;
+        return Behaviors.same();
     }
 
     private void appendPending() {

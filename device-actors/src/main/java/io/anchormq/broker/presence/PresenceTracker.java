@@ -64,16 +64,16 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
     private Behavior<BrokerEvent> onConnected(BrokerEvent.Connected e) {
         Presence known = presence.get(e.clientId());
         if (known != null && known.sessionVersion() > e.sessionVersion()) {
-            return this;
+            return Behaviors.same();
         }
         update(new Presence(e.clientId(), true, e.at(), e.sessionVersion(), e.protocol(), null, e.generatedId()));
-        return this;
+        return Behaviors.same();
     }
 
     private Behavior<BrokerEvent> onDisconnected(BrokerEvent.Disconnected e) {
         Presence known = presence.get(e.clientId());
         if (known != null && (known.sessionVersion() > e.sessionVersion() || !known.online())) {
-            return this;
+            return Behaviors.same();
         }
         String protocol = known == null ? null : known.protocol();
         boolean generated = known != null && known.generatedId();
@@ -84,7 +84,7 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
             retained.accept(new Message(topicPrefix + e.clientId(), 1, true, new byte[0], List.of(), PUBLISHER,
                     Message.NEVER));
         }
-        return this;
+        return Behaviors.same();
     }
 
     private void update(Presence p) {

@@ -2,7 +2,6 @@ package io.anchormq.broker.session;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -99,13 +98,10 @@ final class LoggedPublishes {
         acks.add(ack);
     }
 
-    /** Removes and returns, in order, the acknowledgements that may be sent now. */
-    Iterator<PendingAck> drainReady() {
-        ArrayDeque<PendingAck> ready = new ArrayDeque<>();
-        while (!acks.isEmpty() && acks.peek().isReady()) {
-            ready.add(acks.poll());
-        }
-        return ready.iterator();
+    /** Removes and returns the next acknowledgement that may be sent now, in order, or null. */
+    PendingAck pollReady() {
+        PendingAck next = acks.peek();
+        return next != null && next.isReady() ? acks.poll() : null;
     }
 
     /** Acks of a connection that ended are not sent on the next one: the client retransmits instead. */

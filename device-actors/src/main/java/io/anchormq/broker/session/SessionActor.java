@@ -379,7 +379,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         if (!discarded) {
             store.changed(state);
         }
-        return this;
+        return Behaviors.same();
     }
 
     /**
@@ -394,7 +394,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private Behavior<Command> onWillDelayElapsed() {
         if (System.currentTimeMillis() < state.willDueMillis) {
             armTimer(WILL_TIMER, new WillDelayElapsed(), state.willDueMillis);
-            return this;
+            return Behaviors.same();
         }
         SessionState.Will w = state.pendingWill;
         state.pendingWill = null;
@@ -410,7 +410,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         } else if (conn == null) {
             endSession();
         }
-        return this;
+        return Behaviors.same();
     }
 
     /** Ends the session: state goes, and the directory is asked to let this actor stop. */
@@ -447,7 +447,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private Behavior<Command> onStop() {
         if (conn != null) {
             // a CONNECT overtook the stop request; the directory only stops idle sessions, so this cannot happen
-            return this;
+            return Behaviors.same();
         }
         if (state.pendingWill != null) {
             publishWill(state.pendingWill);
@@ -492,7 +492,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             // a SUBSCRIBE read before this PUBLISH is not registered yet: wait, keeping the packets' order
             fenced.add(in);
             awaitFence();
-            return this;
+            return Behaviors.same();
         }
         return process(in);
     }
@@ -516,12 +516,12 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             Inbound next = fenced.peek();
             if (next.packet() instanceof PublishPacket p && !rt.fence().isClear(p.fencePosition())) {
                 awaitFence();
-                return this;
+                return Behaviors.same();
             }
             fenced.poll();
             process(next);
         }
-        return this;
+        return Behaviors.same();
     }
 
     private Behavior<Command> process(Inbound in) {
@@ -531,7 +531,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             if (in.packet() instanceof SubscribePacket sp) {
                 rt.fence().subscribeDone(sp.ticket());
             }
-            return this;
+            return Behaviors.same();
         }
         try {
             if (in.packet() instanceof PublishPacket p) {
@@ -696,7 +696,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
 
     private Behavior<Command> onLogged(Logged l) {
         if (l.owner() != state.logged) {
-            return this; // the session state was discarded meanwhile
+            return Behaviors.same(); // the session state was discarded meanwhile
         }
         LoggedPublishes owner = l.owner();
         owner.completed(l.entry(), l.failure() != null);
@@ -710,8 +710,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             sendReceipt(l.entry(), l.receipt());
         }
         if (conn != null) {
-            for (var it = owner.drainReady(); it.hasNext() && conn != null; ) {
-                LoggedPublishes.PendingAck ack = it.next();
+            LoggedPublishes.PendingAck ack;
+            while (conn != null && (ack = owner.pollReady()) != null) {
                 if (ack.waitFor() != null && ack.waitFor().failed) {
                     if (!v5) {
                         // 3.1.1 cannot refuse a publish: without its ack the client sends it again

@@ -88,7 +88,7 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
         entry.epoch++;
         entry.ref.tell(new SessionActor.Attach(c.connection(), c.connect(), c.clientId(), c.assignedId(),
                 c.generatedId(), c.keepAlive(), c.keepAliveAdjusted(), ++sessionVersion, entry.epoch));
-        return this;
+        return Behaviors.same();
     }
 
     /** A session actor that stopped without being asked to (it should not) must not keep its client id. */
@@ -98,7 +98,7 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
             sessions.remove(t.clientId());
             sessionCount.set(sessions.size());
         }
-        return this;
+        return Behaviors.same();
     }
 
     private Behavior<Command> onRequestStop(RequestStop r) {
@@ -108,6 +108,6 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
             sessionCount.set(sessions.size());
             r.session().tell(new SessionActor.Stop());
         }
-        return this;
+        return Behaviors.same();
     }
 }
