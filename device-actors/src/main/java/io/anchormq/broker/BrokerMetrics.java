@@ -23,6 +23,10 @@ public final class BrokerMetrics {
     public final LongAdder droppedQos0Offline = new LongAdder();
     /** Appends to the integrity log that failed (the publisher got an error, or its will was not logged). */
     public final LongAdder integrityLogFailures = new LongAdder();
+    /** A publisher stopped being read because subscribers of its messages had full queues (back-pressure). */
+    public final LongAdder backPressurePauses = new LongAdder();
+    /** ... and resumed after the longest pause, the subscribers still behind. */
+    public final LongAdder backPressureTimeouts = new LongAdder();
     /** QoS 1 retransmissions (DUP) recognised as already logged: acknowledged, not logged or delivered again. */
     public final LongAdder retransmissionsRecognised = new LongAdder();
 
@@ -39,6 +43,8 @@ public final class BrokerMetrics {
         m.put("droppedExpired", droppedExpired.sum());
         m.put("droppedQos0Offline", droppedQos0Offline.sum());
         m.put("integrityLogFailures", integrityLogFailures.sum());
+        m.put("backPressurePauses", backPressurePauses.sum());
+        m.put("backPressureTimeouts", backPressureTimeouts.sum());
         m.put("retransmissionsRecognised", retransmissionsRecognised.sum());
         return m;
     }

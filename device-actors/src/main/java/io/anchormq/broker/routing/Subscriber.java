@@ -10,4 +10,17 @@ public interface Subscriber {
 
     /** Hands a message to the subscriber's session; must not block. */
     void deliver(Delivery delivery);
+
+    /**
+     * Whether this subscriber is online and has as many messages waiting as it should: publishers then pause
+     * (back-pressure) instead of filling its queue until messages must be dropped.
+     */
+    default boolean isCongested() {
+        return false;
+    }
+
+    /** Runs {@code wake} once (on any thread) when this subscriber is no longer congested, at once if it is not. */
+    default void whenUncongested(Runnable wake) {
+        wake.run();
+    }
 }

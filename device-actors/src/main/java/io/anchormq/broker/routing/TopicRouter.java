@@ -43,20 +43,29 @@ public final class TopicRouter {
                 return null;
             }
             int start = Math.floorMod(next.getAndIncrement(), n);
-            Entry fallback = null;
+            Entry congested = null;
+            Entry offline = null;
             for (int i = 0; i < n; i++) {
                 Entry e = snapshot.get((start + i) % n);
                 if (e.subscriber().clientId().equals(excludeClientId)) {
                     continue;
                 }
                 if (e.subscriber().isOnline()) {
-                    return e;
-                }
-                if (fallback == null) {
-                    fallback = e;
+                    // a member that keeps up gets the message before one whose queue is full
+                    if (!e.subscriber().isCongested()) {
+                        return e;
+                    }
+                    if (congested == null) {
+                        congested = e;
+                    }
+                } else if (offline == null) {
+                    offline = e;
                 }
             }
-            return onlineOnly ? null : fallback;
+            if (congested != null) {
+                return congested;
+            }
+            return onlineOnly ? null : offline;
         }
     }
 
@@ -129,6 +138,14 @@ public final class TopicRouter {
      * @return the number of deliveries made
      */
     public int route(Message message) {
+        return route(message, null);
+    }
+
+    /**
+     * As {@link #route(Message)}, also noting in {@code congested} (when not null) every recipient that is
+     * congested after its delivery, so that the publisher can pause.
+     */
+    public int route(Message message, List<Subscriber> congested) {
         String topic = message.topic();
         String[] levels = levels(topic);
         List<Node> matched = new ArrayList<>(4);
@@ -147,7 +164,11 @@ public final class TopicRouter {
                 if (!eligible(e, publisherId)) {
                     continue;
                 }
-                deliveries += nodes == 1 ? deliverOne(message, e) : deliverOnce(message, e, matched, i, publisherId);
+                int n = nodes == 1 ? deliverOne(message, e) : deliverOnce(message, e, matched, i, publisherId);
+                if (n > 0 && congested != null && e.subscriber().isCongested()) {
+                    congested.add(e.subscriber());
+                }
+                deliveries += n;
             }
         }
         for (int i = 0; i < nodes; i++) {
@@ -164,6 +185,9 @@ public final class TopicRouter {
                 if (member != null) {
                     member.subscriber().deliver(sharedDelivery(message, member.subscription()));
                     deliveries++;
+                    if (congested != null && member.subscriber().isCongested()) {
+                        congested.add(member.subscriber());
+                    }
                 }
             }
         }

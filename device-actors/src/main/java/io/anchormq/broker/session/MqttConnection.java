@@ -66,7 +66,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
 
     private final long id = IDS.incrementAndGet();
     private final SessionRuntime runtime;
-    private final ActorRef<SessionDirectory.Command> directory;
+    private final SessionDirectories directories;
     private final AtomicInteger unprocessed = new AtomicInteger();
     private final ArrayDeque<Object> pendingUntilAttached = new ArrayDeque<>();
     /**
@@ -90,10 +90,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private volatile String closeReason;
     private volatile boolean graceful;
     private volatile boolean held;
+    /** HOLD_* reasons now in force; written by the session actor only. */
+    private volatile int heldFor;
+    /** The session was told the connection is gone (event loop only). */
+    private boolean lostReported;
 
-    MqttConnection(SessionRuntime runtime, ActorRef<SessionDirectory.Command> directory) {
+    MqttConnection(SessionRuntime runtime, SessionDirectories directories) {
         this.runtime = runtime;
-        this.directory = directory;
+        this.directories = directories;
     }
 
     long id() {
@@ -180,10 +184,17 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The session pauses (or resumes) reading this socket while its publishes wait for the integrity log. */
-    void holdReading(boolean hold) {
-        held = hold;
-        if (hold) {
+    /** Why a session pauses reading this socket: its publishes wait for the integrity log. */
+    static final int HOLD_FOR_LOG = 1;
+    /** Why a session pauses reading this socket: its messages go to subscribers whose queues are full. */
+    static final int HOLD_FOR_SUBSCRIBERS = 2;
+
+    /** The session pauses (or resumes) reading this socket for one reason; reading resumes when none is left. */
+    void holdReading(int reason, boolean hold) {
+        int reasons = hold ? heldFor | reason : heldFor & ~reason;
+        heldFor = reasons;
+        held = reasons != 0;
+        if (held) {
             channel.config().setAutoRead(false);
         } else if (unprocessed.get() < runtime.settings().inboundBufferHighWatermark()) {
             channel.config().setAutoRead(true);
@@ -280,9 +291,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         pendingUntilAttached.clear();
         releasePendingWrites();
-        ActorRef<SessionActor.Command> s = session;
-        if (was == State.ATTACHED && s != null) {
-            s.tell(new SessionActor.ConnectionLost(this, reasonOr("connection lost"), graceful));
+        if (was == State.ATTACHED && !graceful) {
+            // after a client's DISCONNECT the session has detached already (and may have ended)
+            reportLost();
         }
         super.channelInactive(ctx);
     }
@@ -452,11 +463,19 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
      * until the client closes or {@link #LINGER_MILLIS} pass. Closing at once would reset the connection if the
      * client's packets are still arriving, and a reset can destroy our last packet before the client reads it.
      */
-    private void lingerThenClose() {
+    /** Tells the session (once) that this connection is gone. Event loop. */
+    private void reportLost() {
         ActorRef<SessionActor.Command> s = session;
-        if (s != null && state == State.ATTACHED) {
-            // the session need not wait for the linger: its will and presence go out now
+        if (s != null && !lostReported) {
+            lostReported = true;
             s.tell(new SessionActor.ConnectionLost(this, reasonOr("connection lost"), graceful));
+        }
+    }
+
+    private void lingerThenClose() {
+        if (state == State.ATTACHED) {
+            // the session need not wait for the linger: its will and presence go out now
+            reportLost();
         }
         if (!(channel instanceof SocketChannel socket) || !socket.isActive()) {
             channel.close();
@@ -568,7 +587,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                 closeWith("session did not respond");
             }
         }, runtime.settings().connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        directory.tell(new SessionDirectory.Connect(this, connect, clientId, assigned, generated, keepAlive,
+        directories.of(clientId).tell(new SessionDirectory.Connect(this, connect, clientId, assigned, generated, keepAlive,
                 keepAliveAdjusted));
     }
 

@@ -39,10 +39,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -89,6 +94,14 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private record WillDelayElapsed() implements Command {
     }
 
+    /** A subscriber this session's messages went to has room again. */
+    private record SubscriberUncongested(Subscriber subscriber) implements Command {
+    }
+
+    /** Waiting for congested subscribers took too long: read again, their queues' hard limit applies. */
+    private record BackPressureElapsed() implements Command {
+    }
+
     /** The SUBSCRIBEs that fenced a PUBLISH of this session off may be registered now. */
     private record FenceCleared() implements Command {
     }
@@ -109,6 +122,18 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private static final String SYS_PREFIX = "$SYS/";
     private static final String WILL_TIMER = "will";
     private static final String FENCE_TIMER = "fence";
+    private static final String BACK_PRESSURE_TIMER = "back-pressure";
+    /**
+     * A publisher waits at most this long for congested subscribers. Back-pressure smooths bursts; a subscriber that
+     * stays behind must not stop publishers for ever (a client blocked writing may be the one not reading).
+     */
+    private static final Duration MAX_BACK_PRESSURE = Duration.ofSeconds(1);
+    /**
+     * While its client is online a congested session may queue this many times max-queued-messages: what its
+     * publishers had read before they paused. Beyond that (and for offline sessions beyond max-queued-messages)
+     * messages are dropped and counted.
+     */
+    private static final int ONLINE_QUEUE_FACTOR = 10;
     private static final String EXPIRY_TIMER = "expiry";
     private static final long NO_LIMIT = Long.MAX_VALUE;
     private static final long LONGEST_TIMER_MILLIS = Duration.ofDays(30).toMillis();
@@ -119,9 +144,11 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         private final ActorRef<Command> ref;
         private volatile boolean online;
 
-        Handle(String clientId, ActorRef<Command> ref) {
+        /** @param limit queued messages from which the session counts as congested */
+        Handle(String clientId, ActorRef<Command> ref, int limit) {
             this.clientId = clientId;
             this.ref = ref;
+            this.limit = limit;
         }
 
         @Override
@@ -136,7 +163,47 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
 
         @Override
         public void deliver(Delivery delivery) {
+            inMailbox.incrementAndGet();
             ref.tell(new Deliver(delivery));
+        }
+
+        // back-pressure. Deliveries not yet taken from the mailbox count as queued: a burst of publishers can route
+        // thousands of messages before this session's actor has run once.
+        private final AtomicInteger inMailbox = new AtomicInteger();
+        private volatile int queued;
+        private final int limit;
+        private final ConcurrentLinkedQueue<Runnable> uncongestedWaiters = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public boolean isCongested() {
+            return online && inMailbox.get() + queued >= limit;
+        }
+
+        @Override
+        public void whenUncongested(Runnable wake) {
+            uncongestedWaiters.add(wake);
+            if (!isCongested()) {
+                wakeWaiters(); // it cleared before the waiter was added
+            }
+        }
+
+        /** The actor took a delivery from its mailbox. */
+        void taken() {
+            inMailbox.decrementAndGet();
+        }
+
+        /** The actor's queue holds {@code size} messages now; waiting publishers go on once half of it is gone. */
+        void queued(int size) {
+            queued = size;
+            if (!uncongestedWaiters.isEmpty() && (!online || inMailbox.get() + size <= limit / 2)) {
+                wakeWaiters();
+            }
+        }
+
+        private void wakeWaiters() {
+            for (Runnable wake; (wake = uncongestedWaiters.poll()) != null; ) {
+                wake.run();
+            }
         }
     }
 
@@ -169,8 +236,12 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     /** The subscriptions that match this client's receipts topic, as a delivery template; null = none. */
     private Delivery receiptRoute;
     private boolean receiptRouteStale = true;
-    /** Packets held back, in order, until the PUBLISH at their head may be routed. */
-    private final ArrayDeque<Inbound> fenced = new ArrayDeque<>();
+    /** Congested subscribers this session's publisher waits for, reading paused; identity set. */
+    private final Set<Subscriber> waitingForSubscribers = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Reused by every routing of a QoS 1/2 publish to collect congested recipients. */
+    private final List<Subscriber> congestedRecipients = new ArrayList<>(2);
+    /** Packets held back, in order, until the PUBLISH at their head may be routed (fence, back-pressure). */
+    private final ArrayDeque<Inbound> held = new ArrayDeque<>();
     private boolean awaitingFence;
 
     static Behavior<Command> create(SessionRuntime rt, String clientId, ActorRef<SessionDirectory.Command> directory) {
@@ -188,7 +259,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         this.settings = rt.settings();
         this.clientId = clientId;
         this.directory = directory;
-        this.handle = new Handle(clientId, context.getSelf());
+        this.handle = new Handle(clientId, context.getSelf(), settings.maxQueuedMessages());
         this.store = rt.sessions();
         this.state = store.open(clientId);
         restore();
@@ -217,6 +288,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
                 .onMessage(Deliver.class, this::onDeliver)
                 .onMessage(Logged.class, this::onLogged)
                 .onMessage(FenceCleared.class, f -> onFenceCleared())
+                .onMessage(SubscriberUncongested.class, this::onSubscriberUncongested)
+                .onMessage(BackPressureElapsed.class, b -> onBackPressureElapsed())
                 .onMessage(WillDelayElapsed.class, w -> onWillDelayElapsed())
                 .onMessage(ExpiryElapsed.class, e -> onExpiryElapsed())
                 .onMessage(Stop.class, s -> onStop())
@@ -326,6 +399,11 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         handle.online = false;
         conn = null;
         readingHeld = false;
+        // an offline session holds no publisher back: its queue's bound and drop policy apply
+        handle.queued(state.queue.size());
+        waitingForSubscribers.clear();
+        timers.cancel(BACK_PRESSURE_TIMER);
+        releaseHeld(); // packets of the ended connection: acknowledged nowhere, only counted off
         if (state.logged != null) {
             state.logged.connectionEnded();
         }
@@ -487,21 +565,62 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
 
     // ---- inbound packets -------------------------------------------------------------------------------------
 
+    /**
+     * Packets are processed in order, except that a PUBLISH waits (and everything after it with it) while a SUBSCRIBE
+     * read before it is not registered yet, or while subscribers of this session's messages are congested. The
+     * acknowledgements of messages sent to this client (PUBACK, PUBREC, PUBCOMP) never wait: they are what lets
+     * deliveries to it go on.
+     */
     private Behavior<Command> onInbound(Inbound in) {
-        if (!fenced.isEmpty() || (in.packet() instanceof PublishPacket p && !rt.fence().isClear(p.fencePosition()))) {
-            // a SUBSCRIBE read before this PUBLISH is not registered yet: wait, keeping the packets' order
-            fenced.add(in);
-            awaitFence();
-            return Behaviors.same();
+        if (held.isEmpty() && !mustWait(in)) {
+            return process(in);
         }
-        return process(in);
+        if (isAckOfOutbound(in)) {
+            return process(in);
+        }
+        held.add(in);
+        releaseHeld();
+        return Behaviors.same();
     }
 
-    private void awaitFence() {
+    private boolean mustWait(Inbound in) {
+        return in.packet() instanceof PublishPacket p
+                && (!waitingForSubscribers.isEmpty() || !rt.fence().isClear(p.fencePosition()));
+    }
+
+    private static boolean isAckOfOutbound(Inbound in) {
+        if (!(in.packet() instanceof MqttMessage m)) {
+            return false;
+        }
+        MqttMessageType type = m.fixedHeader().messageType();
+        return type == MqttMessageType.PUBACK || type == MqttMessageType.PUBREC || type == MqttMessageType.PUBCOMP;
+    }
+
+    /** Processes held packets in order as far as nothing stops them (again). */
+    private void releaseHeld() {
+        while (!held.isEmpty()) {
+            Inbound next = held.peek();
+            if (next.packet() instanceof PublishPacket p) {
+                if (!waitingForSubscribers.isEmpty()) {
+                    return; // onSubscriberUncongested or onBackPressureElapsed calls back
+                }
+                if (!rt.fence().isClear(p.fencePosition())) {
+                    awaitFence(p);
+                    return;
+                }
+            }
+            held.poll();
+            process(next);
+        }
+        if (conn != null) {
+            conn.flush();
+        }
+    }
+
+    private void awaitFence(PublishPacket first) {
         if (awaitingFence) {
             return;
         }
-        PublishPacket first = (PublishPacket) fenced.peek().packet();
         awaitingFence = true;
         ActorRef<Command> self = getContext().getSelf();
         rt.fence().awaitClear(first.fencePosition(), () -> self.tell(new FenceCleared()));
@@ -512,15 +631,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private Behavior<Command> onFenceCleared() {
         awaitingFence = false;
         timers.cancel(FENCE_TIMER);
-        while (!fenced.isEmpty()) {
-            Inbound next = fenced.peek();
-            if (next.packet() instanceof PublishPacket p && !rt.fence().isClear(p.fencePosition())) {
-                awaitFence();
-                return Behaviors.same();
-            }
-            fenced.poll();
-            process(next);
-        }
+        releaseHeld();
         return Behaviors.same();
     }
 
@@ -637,7 +748,11 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             if (m.retain()) {
                 rt.retained().accept(m);
             }
-            int deliveries = rt.router().route(m);
+            int deliveries = rt.router().route(m, p.qos() > 0 ? congestedRecipients : null);
+            if (!congestedRecipients.isEmpty()) {
+                pauseFor(congestedRecipients);
+                congestedRecipients.clear();
+            }
             if (rt.events().hasMessageConsumers()) {
                 rt.events().publish(new BrokerEvent.MessageAccepted(clientId, topic, p.qos(), p.retain(),
                         p.payload(), Math.max(p.packetId(), 0), Instant.now()));
@@ -679,7 +794,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         if (owner.outstanding() >= settings.inboundBufferHighWatermark() && !readingHeld) {
             // the log is behind: stop reading this publisher rather than buffer without bound
             readingHeld = true;
-            conn.holdReading(true);
+            conn.holdReading(MqttConnection.HOLD_FOR_LOG, true);
         }
         return entry;
     }
@@ -727,7 +842,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             }
             if (readingHeld && conn != null && owner.outstanding() <= settings.inboundBufferHighWatermark() / 2) {
                 readingHeld = false;
-                conn.holdReading(false);
+                conn.holdReading(MqttConnection.HOLD_FOR_LOG, false);
             }
             if (conn != null) {
                 conn.flush();
@@ -961,7 +1076,9 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     // ---- outbound messages -----------------------------------------------------------------------------------
 
     private Behavior<Command> onDeliver(Deliver d) {
+        handle.taken();
         offer(d.delivery());
+        handle.queued(state.queue.size());
         if (conn != null) {
             conn.flush();
         }
@@ -986,7 +1103,10 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     }
 
     private void enqueue(Delivery d) {
-        if (state.queue.size() >= settings.maxQueuedMessages()) {
+        int limit = settings.maxQueuedMessages();
+        // online but behind, it is congested from max-queued-messages on (publishers pause when they see it), and
+        // drops only at the hard limit
+        if (state.queue.size() >= (conn != null ? limit * ONLINE_QUEUE_FACTOR : limit)) {
             // make room by dropping the oldest QoS 0 message; otherwise the newcomer is the one dropped
             if (d.qos() == 0 || !removeOldestQos0()) {
                 rt.metrics().droppedQueueFull.increment();
@@ -1020,6 +1140,49 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             }
             send(d);
         }
+        handle.queued(state.queue.size());
+    }
+
+    // ---- back-pressure towards publishers ------------------------------------------------------------------------
+
+    /** This session's last publish went to subscribers whose queues are full: stop reading until they drain. */
+    private void pauseFor(List<Subscriber> congested) {
+        ActorRef<Command> self = getContext().getSelf();
+        boolean wasWaiting = !waitingForSubscribers.isEmpty();
+        for (Subscriber s : congested) {
+            if (s != handle && waitingForSubscribers.add(s)) {
+                s.whenUncongested(() -> self.tell(new SubscriberUncongested(s)));
+            }
+        }
+        if (!wasWaiting && !waitingForSubscribers.isEmpty() && conn != null) {
+            rt.metrics().backPressurePauses.increment();
+            conn.holdReading(MqttConnection.HOLD_FOR_SUBSCRIBERS, true);
+            timers.startSingleTimer(BACK_PRESSURE_TIMER, new BackPressureElapsed(), MAX_BACK_PRESSURE);
+        }
+    }
+
+    private Behavior<Command> onSubscriberUncongested(SubscriberUncongested u) {
+        if (waitingForSubscribers.remove(u.subscriber()) && waitingForSubscribers.isEmpty()) {
+            resumeReading();
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onBackPressureElapsed() {
+        if (!waitingForSubscribers.isEmpty()) {
+            rt.metrics().backPressureTimeouts.increment();
+            waitingForSubscribers.clear(); // their wake-ups, when they come, find nothing to release
+            resumeReading();
+        }
+        return Behaviors.same();
+    }
+
+    private void resumeReading() {
+        timers.cancel(BACK_PRESSURE_TIMER);
+        if (conn != null) {
+            conn.holdReading(MqttConnection.HOLD_FOR_SUBSCRIBERS, false);
+        }
+        releaseHeld();
     }
 
     private void send(Delivery d) {

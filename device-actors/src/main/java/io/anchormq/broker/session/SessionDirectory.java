@@ -4,6 +4,7 @@ import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -47,17 +48,21 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
     private long sessionVersion = System.currentTimeMillis() * 1000;
     private long spawned;
 
-    static Behavior<Command> create(SessionRuntime runtime, AtomicInteger sessionCount) {
-        return Behaviors.setup(ctx -> new SessionDirectory(ctx, runtime, sessionCount));
+    /** @param owns which client ids this shard of the directory holds (their stored sessions it restores) */
+    static Behavior<Command> create(SessionRuntime runtime, AtomicInteger sessionCount, Predicate<String> owns) {
+        return Behaviors.setup(ctx -> new SessionDirectory(ctx, runtime, sessionCount, owns));
     }
 
-    private SessionDirectory(ActorContext<Command> context, SessionRuntime runtime, AtomicInteger sessionCount) {
+    private SessionDirectory(ActorContext<Command> context, SessionRuntime runtime, AtomicInteger sessionCount,
+                             Predicate<String> owns) {
         super(context);
         this.runtime = runtime;
         this.sessionCount = sessionCount;
         // sessions kept by a durable store come back offline, with their subscriptions, until clients reconnect
         for (String clientId : runtime.sessions().clientIds()) {
-            spawn(clientId);
+            if (owns.test(clientId)) {
+                spawn(clientId);
+            }
         }
     }
 
@@ -67,7 +72,7 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
         getContext().watchWith(ref, new SessionTerminated(clientId, ref));
         Entry entry = new Entry(ref);
         sessions.put(clientId, entry);
-        sessionCount.set(sessions.size());
+        sessionCount.incrementAndGet();
         return entry;
     }
 
@@ -96,7 +101,7 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
         Entry entry = sessions.get(t.clientId());
         if (entry != null && entry.ref.equals(t.session())) {
             sessions.remove(t.clientId());
-            sessionCount.set(sessions.size());
+            sessionCount.decrementAndGet();
         }
         return Behaviors.same();
     }
@@ -105,7 +110,7 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
         Entry entry = sessions.get(r.clientId());
         if (entry != null && entry.ref.equals(r.session()) && entry.epoch == r.epoch()) {
             sessions.remove(r.clientId());
-            sessionCount.set(sessions.size());
+            sessionCount.decrementAndGet();
             r.session().tell(new SessionActor.Stop());
         }
         return Behaviors.same();

@@ -17,15 +17,16 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 
 /** The session layer's entry point: starts the session directory and creates one handler per connection. */
 public final class Sessions {
 
     private final SessionRuntime runtime;
-    private final ActorRef<SessionDirectory.Command> directory;
+    /** Shards of the session directory: enough for connection storms to spawn sessions on every core. */
+    private static final int DIRECTORY_SHARDS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+    private final SessionDirectories directories;
     private final AtomicInteger sessionCount = new AtomicInteger();
     private final Set<MqttConnection> connections = ConcurrentHashMap.newKeySet();
 
@@ -34,8 +35,7 @@ public final class Sessions {
                     IntegrityLog integrity) {
         this.runtime = new SessionRuntime(settings, router, retained, events, access, metrics, store, integrity,
                 new SubscriptionFence());
-        this.directory = system.systemActorOf(SessionDirectory.create(runtime, sessionCount), "sessions",
-                Props.empty());
+        this.directories = new SessionDirectories(system, runtime, sessionCount, DIRECTORY_SHARDS);
     }
 
     /** Installs the MQTT codec and a connection handler on a freshly accepted channel. */
@@ -47,7 +47,7 @@ public final class Sessions {
         p.addLast("inspector", new PacketInspector(maxPacketSize));
         p.addLast("decoder", new MqttDecoder(maxPacketSize));
         p.addLast("encoder", MqttEncoder.INSTANCE);
-        MqttConnection connection = new MqttConnection(runtime, directory);
+        MqttConnection connection = new MqttConnection(runtime, directories);
         p.addLast("session", connection);
         connections.add(connection);
         channel.closeFuture().addListener(f -> connections.remove(connection));

@@ -1,0 +1,37 @@
+package io.anchormq.broker.session;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+
+/**
+ * The session directory, sharded by client id: each shard is a {@link SessionDirectory} actor owning the client
+ * ids that hash to it, so connection storms spawn session actors on all cores, and one client id always meets the
+ * same shard (takeovers, stop requests and session versions stay per client).
+ */
+final class SessionDirectories {
+
+    private final List<ActorRef<SessionDirectory.Command>> shards;
+
+    SessionDirectories(ActorSystem<?> system, SessionRuntime runtime, AtomicInteger sessionCount, int shardCount) {
+        ActorRef<?>[] refs = new ActorRef<?>[shardCount];
+        for (int i = 0; i < shardCount; i++) {
+            int shard = i;
+            refs[i] = system.systemActorOf(SessionDirectory.create(runtime, sessionCount,
+                    clientId -> shardOf(clientId, shardCount) == shard), "sessions-" + i, Props.empty());
+        }
+        @SuppressWarnings("unchecked")
+        List<ActorRef<SessionDirectory.Command>> list = (List<ActorRef<SessionDirectory.Command>>) (List<?>) List.of(refs);
+        this.shards = list;
+    }
+
+    ActorRef<SessionDirectory.Command> of(String clientId) {
+        return shards.get(shardOf(clientId, shards.size()));
+    }
+
+    private static int shardOf(String clientId, int shardCount) {
+        return Math.floorMod(clientId.hashCode(), shardCount);
+    }
+}
