@@ -8,10 +8,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -36,15 +33,17 @@ import org.slf4j.LoggerFactory;
  * disk. It is a cache derived from the entry bundles: written with every batch but forced only every
  * {@value #SYNC_INTERVAL} entries and on close; on open the keys beyond the forced tree are recomputed from the
  * bundles, and a header that does not match the stored tree (another log, a restored backup, a torn write) means
- * recomputing all of them. The <em>table</em> is a {@link LookupTable} in memory, 10 to 14.5 bytes per entry, built
- * from the keys file on open and rebuilt larger from it, on a thread of its own, when it fills.
+ * recomputing all of them. The <em>table</em> is a {@link LookupTable} in memory, 15 to 19.5 bytes per entry when
+ * every key is new (about 5 when keys repeat), built from the keys file on open and rebuilt larger from it, on a
+ * thread of its own, when its slots (one per distinct key) fill.
  *
  * <p>Why this split: rebuilding from the bundles on every open would read and decode every entry (100+ bytes each)
  * where the keys file is 8 sequential bytes; a hash table on disk would dirty a random page per insert, tens of
  * MB/s of writeback at 10,000 messages/s competing with the log's own fsyncs, where the keys file is appended to.
  *
  * <p>The hash is SipHash-2-4 under a random key per log: devices choose their client ids, topics and payloads, and
- * with a public hash they could make entries collide on purpose and turn inserts and lookups into long scans.
+ * with a public hash they could make entries collide on purpose and turn inserts and lookups into long scans. They
+ * can still repeat a message as often as they like, which is why the table chains a key's entries.
  *
  * <p>One writer ({@link #prepare}, {@link #add}, {@link #catchUp}, {@link #close}, by {@link WorkspaceLog}'s
  * append lock) and any number of readers ({@link #keyOf}, {@link #candidates}).
@@ -69,7 +68,7 @@ final class LookupIndex implements Closeable {
 
     private final Path file;
     private final FileChannel channel;
-    private final byte[] sipKey;
+    private final KeyParameter sipKey;
     /** Replaced, never shrunk, by a larger table: readers take whichever they see (both hold what was published). */
     private volatile LookupTable table;
     // writer only
@@ -82,7 +81,7 @@ final class LookupIndex implements Closeable {
     private LookupIndex(Path file, FileChannel channel, byte[] sipKey, long synced) {
         this.file = file;
         this.channel = channel;
-        this.sipKey = sipKey;
+        this.sipKey = new KeyParameter(sipKey);
         this.synced = synced;
     }
 
@@ -110,7 +109,11 @@ final class LookupIndex implements Closeable {
             long start = System.nanoTime();
             long recomputed = size - index.synced;
             index.recompute(store, index.synced, size);
-            index.table = index.build(size, size);
+            LookupTable table = index.build(size, size); // slots as if every key were new
+            if (table.keys() < size / 4) {
+                table = index.build(size, table.keys()); // most repeat: slots for the keys there are
+            }
+            index.table = table;
             index.indexed = size;
             index.indexedRoot = rootOf.apply(size);
             if (recomputed > 0) {
@@ -166,18 +169,18 @@ final class LookupIndex implements Closeable {
     }
 
     /**
-     * The key hash of (client id, topic, payload SHA-256).
-     *
-     * @throws IllegalArgumentException a text is not valid Unicode (so no entry can hold it)
+     * The key hash of (client id, topic, payload SHA-256). A text that is not valid Unicode hashes like its
+     * {@link String#getBytes} form (unpaired surrogates as '?'): no entry holds such a text (entries are encoded
+     * strictly), and the entry check of every candidate rejects the look-alikes.
      */
     long keyOf(String clientId, String topic, byte[] payloadSha256) {
-        byte[] client = utf8(clientId);
-        byte[] topicBytes = utf8(topic);
+        byte[] client = clientId.getBytes(StandardCharsets.UTF_8); // a CharsetEncoder per key cost 1/5 of append
+        byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
         byte[] input = ByteBuffer.allocate(8 + client.length + topicBytes.length + payloadSha256.length)
                 .putInt(client.length).put(client).putInt(topicBytes.length).put(topicBytes).put(payloadSha256)
                 .array();
         SipHash mac = new SipHash(); // 2-4
-        mac.init(new KeyParameter(sipKey));
+        mac.init(sipKey);
         mac.update(input, 0, input.length);
         return mac.doFinal();
     }
@@ -200,11 +203,11 @@ final class LookupIndex implements Closeable {
         LookupTable current = table;
         if (growth == null && current.wantsGrowth(keys.length)) {
             long from = indexed; // keys below are final: only logged entries are indexed
-            long entries = from + keys.length;
+            long distinctKeys = current.keys() + keys.length; // at most, after this batch
             growthFrom = from;
             growth = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return build(from, entries);
+                    return build(from, distinctKeys);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -214,7 +217,7 @@ final class LookupIndex implements Closeable {
             swapInGrownTable();
         }
         if (!table.hasRoom(keys.length)) { // a batch larger than the grown table's headroom, or the build failed
-            table = build(indexed, indexed + keys.length);
+            table = build(indexed, table.keys() + keys.length);
         }
     }
 
@@ -287,9 +290,9 @@ final class LookupIndex implements Closeable {
         log.debug("{}: lookup table grown for {} entries", file, indexed);
     }
 
-    /** A table holding keys [0, to) from the file, sized for {@code entries} entries. */
-    private LookupTable build(long to, long entries) throws IOException {
-        LookupTable built = LookupTable.forEntries(entries);
+    /** A table holding the keys of entries [0, to) from the file, with slots for {@code distinctKeys} keys. */
+    private LookupTable build(long to, long distinctKeys) throws IOException {
+        LookupTable built = LookupTable.forKeys(distinctKeys);
         for (long from = 0; from < to; from += BLOCK) {
             long[] keys = readKeys(from, Math.min(to, from + BLOCK));
             for (int i = 0; i < keys.length; i++) {
@@ -349,19 +352,6 @@ final class LookupIndex implements Closeable {
                 throw new CorruptLogException(FILE + ": ends at " + position + ", before the keys it should hold");
             }
             position += n;
-        }
-    }
-
-    private static byte[] utf8(String text) {
-        try {
-            ByteBuffer encoded = StandardCharsets.UTF_8.newEncoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .encode(CharBuffer.wrap(text));
-            return Arrays.copyOf(encoded.array(), encoded.limit());
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("not valid Unicode (an unpaired surrogate): "
-                    + text.substring(0, Math.min(text.length(), 80)), e);
         }
     }
 }

@@ -192,7 +192,6 @@ public final class WorkspaceLog implements AutoCloseable {
         byte[] salts = new byte[n * LogEntry.SALT_SIZE];
         random.nextBytes(salts);
         List<byte[]> entries = new ArrayList<>(n);
-        List<byte[]> leafHashes = new ArrayList<>(n);
         long[] keys = new long[n];
         for (int i = 0; i < n; i++) {
             LogRecord record = records.get(i);
@@ -204,7 +203,6 @@ public final class WorkspaceLog implements AutoCloseable {
                 throw new IllegalArgumentException("record " + i + " of the batch: " + e.getMessage(), e);
             }
             entries.add(entry);
-            leafHashes.add(Rfc9162.leafHash(entry));
             keys[i] = lookup.keyOf(record.clientId(), record.topic(), record.payloadSha256());
         }
         lookup.prepare(first, keys); // a failure here leaves the store untouched
@@ -224,6 +222,10 @@ public final class WorkspaceLog implements AutoCloseable {
                 e.addSuppressed(reopenFailure);
             }
             throw e;
+        }
+        List<byte[]> leafHashes = new ArrayList<>(n);
+        for (long i = first; i < size; i++) {
+            leafHashes.add(current.store.hash(0, i)); // hashed by the store already: a memory read
         }
         lookup.add(first, keys, root);
         String text = note.format();
@@ -286,12 +288,7 @@ public final class WorkspaceLog implements AutoCloseable {
                     "payload SHA-256 has " + payloadSha256.length + " bytes, not " + Rfc9162.HASH_SIZE);
         }
         Head current = head(); // before the table: whatever the table then holds includes this head's entries
-        long key;
-        try {
-            key = lookup.keyOf(clientId, topic, payloadSha256);
-        } catch (IllegalArgumentException e) {
-            return List.of(); // not valid Unicode, so in no entry
-        }
+        long key = lookup.keyOf(clientId, topic, payloadSha256);
         List<Long> found = new ArrayList<>(1);
         for (long index : lookup.candidates(key, current.size)) {
             LogEntry entry = readEntry(current, index); // the key hash may collide: the entry decides

@@ -32,11 +32,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -205,6 +207,51 @@ class WorkspaceLogTest {
             for (long i = 0; i < total; i += 13) { // a stride that lands in every batch
                 assertEquals(List.of(i), find(log, record(i)), "record " + i);
             }
+        }
+    }
+
+    @Test
+    void aMessageRepeatedThousandsOfTimesIsFoundEveryTime() throws Exception {
+        // A device repeating an unchanged reading: every fourth entry is the same message, among new ones.
+        LogRecord unchanged = new LogRecord("sensor-9", "plant/line1/state", 0, payloadSha256(-9),
+                Instant.parse("2024-06-01T12:00:00Z"));
+        List<Long> expected = new ArrayList<>();
+        try (WorkspaceLog log = open(KEY)) {
+            for (int batch = 0; batch < 10; batch++) { // 7,500 keys: through several growths of the table
+                List<LogRecord> records = new ArrayList<>();
+                for (int i = 0; i < 1000; i++) {
+                    long index = log.size() + i;
+                    if (index % 4 == 0) {
+                        records.add(unchanged);
+                        expected.add(index);
+                    } else {
+                        records.add(record(index));
+                    }
+                }
+                log.append(records);
+            }
+            assertEquals(expected, find(log, unchanged));
+            assertEquals(List.of(9_999L), find(log, record(9_999)));
+        }
+        try (WorkspaceLog log = open(KEY)) {
+            assertEquals(expected, find(log, unchanged));
+            assertEquals(List.of(1L), find(log, record(1)));
+        }
+        // a log where nearly every entry repeats one message: its table is built again, with fewer slots, on open
+        try (WorkspaceLog log = open(KEY)) {
+            for (int batch = 0; batch < 25; batch++) { // 35,000 entries, 7,501 keys
+                long first = log.size();
+                log.append(Collections.nCopies(1000, unchanged));
+                LongStream.range(first, first + 1000).forEach(expected::add);
+            }
+        }
+        try (WorkspaceLog log = open(KEY)) {
+            assertEquals(expected, find(log, unchanged));
+            assertEquals(List.of(9_999L), find(log, record(9_999)));
+            log.append(List.of(record(35_000), unchanged));
+            expected.add(35_001L);
+            assertEquals(expected, find(log, unchanged));
+            assertEquals(List.of(35_000L), find(log, record(35_000)));
         }
     }
 
