@@ -27,7 +27,7 @@ ARGS="$*"
 DURATION=20
 WARMUP=5
 DRAIN=10
-SCENARIOS=p2p-qos1,fan-out-qos0,fan-out-qos0-paced,fan-in-qos1,shared-qos1,conn
+SCENARIOS=p2p-qos1,fan-out-qos0,fan-out-qos0-paced,fan-in-qos1,shared-qos1,conn,conn-warm
 BROKERS=anchormq,mosquitto,moquette
 JMH=quick
 BUILD=yes
@@ -69,7 +69,7 @@ scenario_args() {
     fan-out-qos0-paced) echo "--scenario fan-out --clients 1000 --qos 0 --payload 64 --rate 50" ;;
     fan-in-qos1)  echo "--scenario fan-in --clients 1000 --qos 1 --payload 64 --rate 5" ;;
     shared-qos1)  echo "--scenario shared --clients 100 --members 10 --qos 1 --payload 64" ;;
-    conn)         echo "--scenario conn --clients 5000 --connect-concurrency 100" ;;
+    conn|conn-warm) echo "--scenario conn --clients 5000 --connect-concurrency 100" ;;
     *) echo "unknown scenario $1" >&2; exit 2 ;;
   esac
 }
@@ -170,6 +170,14 @@ for scenario in "${scenario_list[@]}"; do
     start_broker "$broker" "$WORK/$broker--$scenario.broker.log"
     # shellcheck disable=SC2046
     args="--port $PORT --label $broker $(scenario_args "$scenario") --warmup $WARMUP --duration $DURATION --drain-timeout $DRAIN --connect-timeout 12 --json $WORK/$broker--$scenario.json"
+    if [ "$scenario" = conn-warm ]; then
+      # The other scenarios measure after a warm-up; a connection run has none of its own, so a first round of
+      # the same connections, not reported, warms the broker (a JVM's JIT, any broker's allocator and caches).
+      warm="--port $PORT --label $broker-warm-up $(scenario_args "$scenario") --connect-timeout 12"
+      record "timeout -k 5 60 java -jar $WORK/anchormq-bench.jar load $warm   # warm-up round, not reported"
+      # shellcheck disable=SC2086
+      timeout -k 5 60 java -jar "$WORK/anchormq-bench.jar" load $warm > "$WORK/$broker--$scenario.warm-up.txt" 2>&1 || true
+    fi
     record "timeout -k 5 60 java -jar $WORK/anchormq-bench.jar load $args"
     set +e
     # shellcheck disable=SC2086
@@ -231,10 +239,14 @@ drops() {
 {
   echo "# anchormq side by side: Mosquitto, Moquette"
   echo
-  echo "> **Measured on a busy, shared machine.** Two cores, shared with other engineers' builds and test runs while"
-  echo "> this ran, and with the load generator itself: absolute numbers are noisy and low; the ratios, measured in"
-  echo "> the same run, one broker at a time, are what this file is for. Rerun \`bench/side-by-side.sh\` on a quiet"
-  echo "> machine before quoting any figure."
+  if awk -v l="${LOAD_BEFORE%% *}" 'BEGIN { exit !(l >= 1.0) }'; then
+    echo "> **Measured on a busy machine** (load average $LOAD_BEFORE before the run): absolute numbers are noisy and"
+    echo "> low; the ratios, measured in the same run, one broker at a time, are what this file is for. Rerun"
+    echo "> \`bench/side-by-side.sh\` on a quiet machine before quoting any figure."
+  else
+    echo "> Two cores, shared by the broker under test and the load generator: the ratios, measured in the same run,"
+    echo "> one broker at a time, are what this file is for; absolute numbers depend on the machine."
+  fi
   echo
   echo "- date: $STARTED"
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GiB"

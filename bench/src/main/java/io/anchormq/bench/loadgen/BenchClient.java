@@ -61,6 +61,12 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     /** Packet ids of our QoS 2 PUBLISHes for which PUBREL has been sent. */
     private final BitSet released = new BitSet();
     private int nextPacketId = 1;
+    /**
+     * Send time of each QoS 1/2 PUBLISH in flight, for the acknowledgement latency, by packet id modulo a power of
+     * two of at least 4 x the window; an id whose slot is taken is skipped, so no two in flight share one.
+     */
+    private final long[] sentAt;
+    private final int[] slotOwner;
     private int inflight;
     private long sequence;
     private long startNanos;
@@ -88,6 +94,10 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
         this.topic = topic;
         this.qos = MqttQoS.valueOf(spec.qos());
         this.window = spec.inflight();
+        int slots = role == Role.PUBLISHER && qos != MqttQoS.AT_MOST_ONCE
+                ? Math.min(1 << 16, Integer.highestOneBit(Math.max(16, 4 * window) - 1) << 1) : 0;
+        this.sentAt = new long[slots];
+        this.slotOwner = new int[slots];
     }
 
     Role role() {
@@ -340,6 +350,8 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
         if (qos != MqttQoS.AT_MOST_ONCE) {
             packetId = allocatePacketId();
             awaitingAck.set(packetId);
+            slotOwner[packetId & (slotOwner.length - 1)] = packetId;
+            sentAt[packetId & (sentAt.length - 1)] = System.nanoTime();
             released.clear(packetId);
             inflight++;
             inflightNow = inflight;
@@ -355,7 +367,7 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     }
 
     private int allocatePacketId() {
-        while (awaitingAck.get(nextPacketId)) {
+        while (awaitingAck.get(nextPacketId) || slotOwner[nextPacketId & (slotOwner.length - 1)] != 0) {
             nextPacketId = nextPacketId == MAX_PACKET_ID ? 1 : nextPacketId + 1;
         }
         int id = nextPacketId;
@@ -388,6 +400,9 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
             return;
         }
         awaitingAck.clear(packetId);
+        int slot = packetId & (slotOwner.length - 1);
+        slotOwner[slot] = 0;
+        run.acknowledgement(sentAt[slot], System.nanoTime());
         inflight--;
         inflightNow = inflight;
         acknowledged++;

@@ -16,6 +16,8 @@ import org.HdrHistogram.Histogram;
  * @param expected deliveries the subscribers should have received in all (fan-out: sent × subscribers)
  * @param inPerSecond PUBLISHes written by the publishers per second during the measured window
  * @param outPerSecond messages received by the subscribers per second during the measured window
+ * @param ackMillis from writing a QoS 1/2 PUBLISH to reading its PUBACK (QoS 2: PUBCOMP), for PUBLISHes sent in
+ *     the measured window: what a device waits for before its message counts as taken
  * @param drained whether every expected message and acknowledgement arrived before the drain ended
  */
 public record LoadReport(
@@ -45,6 +47,7 @@ public record LoadReport(
         double inPerSecond,
         double outPerSecond,
         Percentiles latencyMillis,
+        Percentiles ackMillis,
         long lost,
         long duplicated,
         long outOfOrder,
@@ -97,6 +100,9 @@ public record LoadReport(
                     qos > 0 ? " (" + acknowledged + " acknowledged)" : "", received, expected));
             row(out, "throughput", String.format(Locale.ROOT, "in %.0f msg/s, out %.0f msg/s", inPerSecond, outPerSecond));
             row(out, "latency", latencyMillis.line());
+            if (qos > 0) {
+                row(out, "ack latency", ackMillis.line());
+            }
             row(out, "integrity", String.format(Locale.ROOT, "lost %d, duplicated %d, out of order %d", lost, duplicated,
                     outOfOrder));
             row(out, "drain", String.format(Locale.ROOT, "%s after %.2f s", drained ? "complete" : "INCOMPLETE", drainSeconds));

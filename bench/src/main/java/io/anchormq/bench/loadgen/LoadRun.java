@@ -40,6 +40,7 @@ public final class LoadRun {
     private final String runId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
     private final Recorder latency = new Recorder(3);
     private final Recorder connectTimes = new Recorder(3);
+    private final Recorder ackLatency = new Recorder(3);
     private final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
     private final AtomicLong protocolErrors = new AtomicLong();
     private final AtomicLong setupErrors = new AtomicLong();
@@ -92,6 +93,13 @@ public final class LoadRun {
                     + ", which did not subscribe to it");
         } else if (outcome != DeliveryLedger.Outcome.DUPLICATE && sendNanos - measureFromNanos >= 0) {
             latency.recordValue(Math.max(1, now - sendNanos));
+        }
+    }
+
+    /** A QoS 1/2 PUBLISH sent at {@code sendNanos} was acknowledged (PUBACK, or PUBCOMP after PUBREC) now. */
+    void acknowledgement(long sendNanos, long now) {
+        if (sendNanos - measureFromNanos >= 0) {
+            ackLatency.recordValue(Math.max(1, now - sendNanos));
         }
     }
 
@@ -359,6 +367,7 @@ public final class LoadRun {
                 sentTotal, publishers.stream().mapToLong(p -> p.acknowledged).sum(), received, messages ? ledger.expected(sent) : 0,
                 messages ? sentMeasured / window : 0, messages ? receivedMeasured / window : 0,
                 LoadReport.Percentiles.of(latency.getIntervalHistogram()),
+                LoadReport.Percentiles.of(ackLatency.getIntervalHistogram()),
                 messages ? ledger.missing(sent) : 0, messages ? ledger.duplicates() : 0,
                 messages ? ledger.outOfOrder() : 0,
                 drained, drainSeconds,

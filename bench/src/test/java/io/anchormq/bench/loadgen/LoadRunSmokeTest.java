@@ -68,6 +68,8 @@ class LoadRunSmokeTest {
         assertTrue(report.drained());
         assertEquals(10, report.connected());
         assertTrue(report.latencyMillis().count() > 0);
+        assertTrue(report.ackMillis().count() > 0, "acknowledgements timed");
+        assertTrue(report.ackMillis().count() <= report.acknowledged(), "only those sent while measuring");
     }
 
     @Test
@@ -78,6 +80,7 @@ class LoadRunSmokeTest {
         assertEquals(report.sent(), report.received());
         assertEquals(0, report.lost());
         assertEquals(0, report.duplicated());
+        assertTrue(report.ackMillis().count() > 0, "PUBCOMPs timed");
     }
 
     @Test
