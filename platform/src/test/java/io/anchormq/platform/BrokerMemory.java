@@ -1,6 +1,8 @@
 package io.anchormq.platform;
 
 import io.netty.util.internal.PlatformDependent;
+import java.lang.management.ManagementFactory;
+import javax.management.ObjectName;
 
 /** Memory measurements of the in-process broker (tests start the broker in the test JVM). */
 final class BrokerMemory {
@@ -25,6 +27,24 @@ final class BrokerMemory {
             best = Math.min(best, rt.totalMemory() - rt.freeMemory());
         }
         return best;
+    }
+
+    /**
+     * Live instances of a class in this JVM, from the JVM's class histogram (which collects garbage first, so only
+     * reachable objects count).
+     */
+    static long liveInstances(String className) throws Exception {
+        String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        // rows: "   7:     16856     1483328  io.anchormq.broker.session.MqttConnection"
+        for (String row : histogram.split("\n")) {
+            String[] cols = row.trim().split("\\s+");
+            if (cols.length >= 4 && cols[3].equals(className)) {
+                return Long.parseLong(cols[1]);
+            }
+        }
+        return 0;
     }
 
     /** Direct memory in use by Netty's allocator, or -1 if Netty does not track it. */

@@ -744,6 +744,29 @@ class HostileClientTest {
         healthy.assertStillServed();
     }
 
+    @Test
+    void endedConnectionsAreGarbageAtOnceNotWhenTheirStartDeadlineFires() throws Exception {
+        // Each connection schedules a start deadline (CONNECT, then its session's attach, 10 s each here). Left
+        // uncancelled, the task keeps the closed connection, its session actor and buffers reachable for 10 s:
+        // at thousands of connections a second, hundreds of MB of heap.
+        String connectionClass = "io.anchormq.broker.session.MqttConnection";
+        long before = BrokerMemory.liveInstances(connectionClass);
+        int n = 300;
+        for (int i = 0; i < n; i++) {
+            RawMqttClient c = RawMqttClient.open(broker.port());
+            assertEquals(CONNACK, c.connect311(id()).type);
+            c.disconnectAndClose();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos(); // inside the 10 s
+        long live;
+        while ((live = BrokerMemory.liveInstances(connectionClass)) > before + 10 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertTrue(live <= before + 10, live + " connections reachable after " + n + " came and went (" + before
+                + " before)");
+        healthy.assertStillServed();
+    }
+
     // ===================================================================================== helpers
 
     private String id() {

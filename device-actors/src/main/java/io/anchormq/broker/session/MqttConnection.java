@@ -74,7 +74,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
      * task. Writing each from the actor's thread would hand the event loop one task per packet plus one per flush,
      * which under load was most of the broker's CPU time (profiled: 48% of samples in the event loops' task runs).
      */
-    private final Queue<MqttMessage> pendingWrites = PlatformDependent.newMpscQueue();
+    private final Queue<MqttMessage> pendingWrites = PlatformDependent.newMpscQueue(32, 1 << 30); // unbounded in
+    // effect (back-pressure bounds it); chunks of 32, not the default 1,024: most connections hold a packet or two
     /** Estimated bytes in {@link #pendingWrites}, counted against the channel's write buffer like Netty's own. */
     private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicBoolean writeScheduled = new AtomicBoolean();
@@ -83,6 +84,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
 
     private Channel channel;
     private State state = State.AWAIT_CONNECT;
+    /**
+     * The deadline of the connection's start: CONNECT within the connect timeout, then the session's attach within
+     * as long again. Cancelled when met and when the channel closes: an uncancelled task would keep the closed
+     * connection, its session reference and buffers reachable from the event loop until it fired.
+     */
     private ScheduledFuture<?> connectTimeout;
     private volatile ActorRef<SessionActor.Command> session;
     private volatile boolean mqtt5;
@@ -212,6 +218,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
             state = State.ATTACHED;
+            connectTimeout.cancel(false);
             while (!pendingUntilAttached.isEmpty() && closeReason == null) {
                 forward(pendingUntilAttached.poll());
             }
@@ -580,7 +587,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         state = State.CONNECTING;
         channel.config().setAutoRead(false);
-        channel.eventLoop().schedule(() -> {
+        connectTimeout = channel.eventLoop().schedule(() -> {
             if (state == State.CONNECTING) {
                 // the session never took the connection (it should always): do not leave it hanging unread
                 log.warn("connection {} of client {} was not attached to its session in time", id, clientIdOf(connect));
