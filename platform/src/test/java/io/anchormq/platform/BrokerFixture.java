@@ -2,6 +2,7 @@ package io.anchormq.platform;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
 
@@ -9,13 +10,16 @@ import java.util.UUID;
 final class BrokerFixture implements AutoCloseable {
 
     private final AnchormqServer server;
+    private final Path dataDir;
 
-    private BrokerFixture(AnchormqServer server) {
+    private BrokerFixture(AnchormqServer server, Path dataDir) {
         this.server = server;
+        this.dataDir = dataDir;
     }
 
     /** A broker with default settings plus the given HOCON overrides (may be empty). */
     static BrokerFixture start(String hoconOverrides) {
+        String defaultDataDir = "target/test-data/" + UUID.randomUUID();
         Config config = ConfigFactory.parseString(hoconOverrides)
                 .withFallback(ConfigFactory.parseMap(Map.of(
                         "anchormq.mqtt.host", "127.0.0.1",
@@ -23,9 +27,9 @@ final class BrokerFixture implements AutoCloseable {
                         "anchormq.http.host", "127.0.0.1",
                         "anchormq.http.port", 0,
                         // each broker its own directory: the integrity log allows one process per directory
-                        "anchormq.data-dir", "target/test-data/" + UUID.randomUUID())))
+                        "anchormq.data-dir", defaultDataDir)))
                 .withFallback(ConfigFactory.load());
-        return new BrokerFixture(AnchormqServer.start(config));
+        return new BrokerFixture(AnchormqServer.start(config), Path.of(config.getString("anchormq.data-dir")));
     }
 
     static BrokerFixture start() {
@@ -38,6 +42,11 @@ final class BrokerFixture implements AutoCloseable {
 
     int httpPort() {
         return server.httpPort();
+    }
+
+    /** The broker's data directory (its integrity log is under {@code log/default}). */
+    Path dataDir() {
+        return dataDir;
     }
 
     AnchormqServer server() {
