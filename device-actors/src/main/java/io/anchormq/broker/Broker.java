@@ -58,7 +58,8 @@ public final class Broker {
         this.sessions = new Sessions(system, settings, router, retained, events, access, metrics, sessionStore,
                 integrity);
         ActorRef<BrokerEvent> presence = system.systemActorOf(
-                PresenceTracker.create(router, retained, settings.presenceTopicPrefix()), "presence", Props.empty());
+                PresenceTracker.create(router, retained, settings.presenceTopicPrefix(),
+                        settings.presenceMaxOfflineClients(), metrics.presenceForgotten), "presence", Props.empty());
         events.subscribeToLifecycle(presence);
         Duration every = settings.metricsInterval();
         if (!every.isZero()) {

@@ -29,6 +29,8 @@ public final class BrokerMetrics {
     public final LongAdder backPressureTimeouts = new LongAdder();
     /** QoS 1 retransmissions (DUP) recognised as already logged: acknowledged, not logged or delivered again. */
     public final LongAdder retransmissionsRecognised = new LongAdder();
+    /** Offline clients whose presence was forgotten because more than the configured number were remembered. */
+    public final LongAdder presenceForgotten = new LongAdder();
 
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -46,6 +48,7 @@ public final class BrokerMetrics {
         m.put("backPressurePauses", backPressurePauses.sum());
         m.put("backPressureTimeouts", backPressureTimeouts.sum());
         m.put("retransmissionsRecognised", retransmissionsRecognised.sum());
+        m.put("presenceForgotten", presenceForgotten.sum());
         return m;
     }
 }

@@ -24,6 +24,7 @@ public record BrokerSettings(
         List<String> denyPublish,
         int denyPublishReasonCode,
         String presenceTopicPrefix,
+        int presenceMaxOfflineClients,
         String receiptsTopicPrefix,
         Duration metricsInterval) {
 
@@ -47,6 +48,7 @@ public record BrokerSettings(
                 filterList(access, "deny-publish"),
                 access.getInt("deny-publish-reason-code"),
                 root.getString("anchormq.presence.topic-prefix"),
+                root.getInt("anchormq.presence.max-offline-clients"),
                 root.getString("anchormq.receipts.topic-prefix"),
                 root.getDuration("anchormq.metrics.interval"));
     }

@@ -9,8 +9,11 @@ import io.anchormq.broker.routing.TopicRouter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -22,6 +25,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * Knows, per client id, whether it is online, since when, and why it last went away, and publishes that as a
  * retained JSON message on {@code <prefix><client id>}. Session versions order the events: an event older than the
  * newest one seen for the client (a late disconnect of a taken-over connection, say) is ignored.
+ *
+ * <p>Offline clients are remembered up to a limit: client ids are the client's choice, and a broker that kept every
+ * id it was ever shown could be made to grow without end. Past the limit, the client offline longest is forgotten.
  */
 public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
 
@@ -36,20 +42,31 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
     private final TopicRouter router;
     private final RetainedStore retained;
     private final String topicPrefix;
+    private final int maxOffline;
+    private final LongAdder forgotten;
     private final Map<String, Presence> presence = new HashMap<>();
+    /** Offline client ids, the one offline longest first. */
+    private final LinkedHashSet<String> offline = new LinkedHashSet<>();
 
-    public static Behavior<BrokerEvent> create(TopicRouter router, RetainedStore retained, String topicPrefix) {
+    /**
+     * @param maxOffline offline clients remembered at most
+     * @param forgotten counts the offline clients forgotten for the limit
+     */
+    public static Behavior<BrokerEvent> create(TopicRouter router, RetainedStore retained, String topicPrefix,
+                                               int maxOffline, LongAdder forgotten) {
         return Behaviors.supervise(Behaviors.<BrokerEvent>setup(
-                        ctx -> new PresenceTracker(ctx, router, retained, topicPrefix)))
+                        ctx -> new PresenceTracker(ctx, router, retained, topicPrefix, maxOffline, forgotten)))
                 .onFailure(SupervisorStrategy.resume());
     }
 
     private PresenceTracker(ActorContext<BrokerEvent> context, TopicRouter router, RetainedStore retained,
-                            String topicPrefix) {
+                            String topicPrefix, int maxOffline, LongAdder forgotten) {
         super(context);
         this.router = router;
         this.retained = retained;
         this.topicPrefix = topicPrefix;
+        this.maxOffline = maxOffline;
+        this.forgotten = forgotten;
     }
 
     @Override
@@ -66,6 +83,7 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
         if (known != null && known.sessionVersion() > e.sessionVersion()) {
             return Behaviors.same();
         }
+        offline.remove(e.clientId());
         update(new Presence(e.clientId(), true, e.at(), e.sessionVersion(), e.protocol(), null, e.generatedId()));
         return Behaviors.same();
     }
@@ -80,11 +98,25 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
         update(new Presence(e.clientId(), false, e.at(), e.sessionVersion(), protocol, e.reason(), generated));
         if (generated) {
             // a broker-made id never comes back: live subscribers saw it go, but nothing is kept for it
-            presence.remove(e.clientId());
-            retained.accept(new Message(topicPrefix + e.clientId(), 1, true, new byte[0], List.of(), PUBLISHER,
-                    Message.NEVER));
+            forget(e.clientId());
+            return Behaviors.same();
+        }
+        offline.add(e.clientId()); // it was online (or unknown) before, so it goes to the end: offline newest
+        if (offline.size() > maxOffline) {
+            Iterator<String> longest = offline.iterator();
+            String id = longest.next();
+            longest.remove();
+            forget(id);
+            forgotten.increment();
         }
         return Behaviors.same();
+    }
+
+    /** Drops what is known of an offline client and deletes its retained presence message. */
+    private void forget(String clientId) {
+        presence.remove(clientId);
+        retained.accept(new Message(topicPrefix + clientId, 1, true, new byte[0], List.of(), PUBLISHER,
+                Message.NEVER));
     }
 
     private void update(Presence p) {
