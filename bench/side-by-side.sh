@@ -159,6 +159,26 @@ stop_broker() {
 }
 trap 'stop_broker; rm -f "$SIDE_BY_SIDE_COPY"' EXIT
 
+# Runs the scenario's load against the broker just started ($broker, $scenario, $args, $PORT), recording the
+# command with the note $1; sets $code to the load generator's exit status.
+measure() {
+  if [ "$scenario" = conn-warm ]; then
+    # The other scenarios measure after a warm-up; a connection run has none of its own, so a first round of
+    # the same connections, not reported, warms the broker (a JVM's JIT, any broker's allocator and caches).
+    local warm="--port $PORT --label $broker-warm-up $(scenario_args "$scenario") --connect-timeout 12"
+    record "timeout -k 5 60 java -jar $WORK/anchormq-bench.jar load $warm   # warm-up round, not reported"
+    # shellcheck disable=SC2086
+    timeout -k 5 60 java -jar "$WORK/anchormq-bench.jar" load $warm > "$WORK/$broker--$scenario.warm-up.txt" 2>&1 || true
+  fi
+  record "timeout -k 5 60 java -jar $WORK/anchormq-bench.jar load $args$1"
+  set +e
+  # shellcheck disable=SC2086
+  timeout -k 5 60 java -jar "$WORK/anchormq-bench.jar" load $args > "$WORK/$broker--$scenario.txt" 2> "$WORK/$broker--$scenario.load.log"
+  code=$?
+  set -e
+  cat "$WORK/$broker--$scenario.txt" >&2
+}
+
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 STARTED=$(date -u +"%Y-%m-%d %H:%M:%S UTC")
 
@@ -170,21 +190,7 @@ for scenario in "${scenario_list[@]}"; do
     start_broker "$broker" "$WORK/$broker--$scenario.broker.log"
     # shellcheck disable=SC2046
     args="--port $PORT --label $broker $(scenario_args "$scenario") --warmup $WARMUP --duration $DURATION --drain-timeout $DRAIN --connect-timeout 12 --json $WORK/$broker--$scenario.json"
-    if [ "$scenario" = conn-warm ]; then
-      # The other scenarios measure after a warm-up; a connection run has none of its own, so a first round of
-      # the same connections, not reported, warms the broker (a JVM's JIT, any broker's allocator and caches).
-      warm="--port $PORT --label $broker-warm-up $(scenario_args "$scenario") --connect-timeout 12"
-      record "timeout -k 5 60 java -jar $WORK/anchormq-bench.jar load $warm   # warm-up round, not reported"
-      # shellcheck disable=SC2086
-      timeout -k 5 60 java -jar "$WORK/anchormq-bench.jar" load $warm > "$WORK/$broker--$scenario.warm-up.txt" 2>&1 || true
-    fi
-    record "timeout -k 5 60 java -jar $WORK/anchormq-bench.jar load $args"
-    set +e
-    # shellcheck disable=SC2086
-    timeout -k 5 60 java -jar "$WORK/anchormq-bench.jar" load $args > "$WORK/$broker--$scenario.txt" 2> "$WORK/$broker--$scenario.load.log"
-    code=$?
-    set -e
-    cat "$WORK/$broker--$scenario.txt" >&2
+    measure ""
     if [ $code -ne 0 ]; then
       # one more try on a fresh broker; the failed attempt stays on record beside the results
       log "load exited with $code for $scenario on $broker: retrying once on a restarted broker"
@@ -194,13 +200,7 @@ for scenario in "${scenario_list[@]}"; do
       echo "$broker $scenario: attempt 1 exited with $code ($(grep -m1 -E '^  +(bench-|only|connecting)' "$WORK/$broker--$scenario.attempt1.txt.failed" 2>/dev/null | sed 's/^ *//' || true)); retried" >> "$WORK/retries.txt"
       stop_broker
       start_broker "$broker" "$WORK/$broker--$scenario.retry.broker.log"
-      record "timeout -k 5 60 java -jar $WORK/anchormq-bench.jar load $args   # retry"
-      set +e
-      # shellcheck disable=SC2086
-      timeout -k 5 60 java -jar "$WORK/anchormq-bench.jar" load $args > "$WORK/$broker--$scenario.txt" 2> "$WORK/$broker--$scenario.load.log"
-      code=$?
-      set -e
-      cat "$WORK/$broker--$scenario.txt" >&2
+      measure "   # retry"
     fi
     echo "$code" > "$WORK/$broker--$scenario.exit"
     if [ "$broker" = anchormq ] && command -v mosquitto_sub >/dev/null 2>&1; then

@@ -3,27 +3,20 @@ package io.anchormq.platform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.anchormq.anchoring.merkle.ProofVerifier;
-import io.anchormq.anchoring.merkle.Rfc9162;
 import io.anchormq.anchoring.note.Checkpoint;
 import io.anchormq.anchoring.note.NoteVerifier;
 import io.anchormq.anchoring.note.SignedNote;
 import io.anchormq.anchoring.proof.ConsistencyProofText;
+import io.anchormq.anchoring.testsupport.ChildJvm;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,8 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AnchoringCrashTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration LOAD = Duration.ofSeconds(3);
 
     @TempDir
@@ -163,17 +154,11 @@ class AnchoringCrashTest {
     }
 
     private static int lookup(int httpPort, String clientId, String topic, String payload) throws Exception {
-        String sha = HexFormat.of().formatHex(Rfc9162.sha256(payload.getBytes(StandardCharsets.UTF_8)));
-        HttpResponse<String> r = get(httpPort, "/lookup?clientId=" + URLEncoder.encode(clientId, StandardCharsets.UTF_8)
-                + "&topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8) + "&payloadSha256=" + sha);
-        assertEquals(200, r.statusCode(), r.body());
-        JsonNode n = JSON.readTree(r.body());
-        return n.get("indexes").size();
+        return LogHttp.lookup(httpPort, clientId, topic, payload.getBytes(StandardCharsets.UTF_8)).size();
     }
 
     private static HttpResponse<String> get(int httpPort, String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/log/default" + path))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return LogHttp.get(httpPort, path);
     }
 
     /** The platform in a child JVM, started as the README's java -jar does, on the test classpath. */
@@ -200,11 +185,8 @@ class AnchoringCrashTest {
                     ]
                     """);
             Path logFile = dir.resolve("platform-" + mqtt + ".log");
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"),
-                    "-Dconfig.file=" + conf, "-Danchormq.data-dir=" + data,
-                    "-Danchormq.mqtt.port=" + mqtt, "-Danchormq.http.port=" + http,
-                    AnchormqServer.class.getName())
+            Process p = ChildJvm.of(List.of("-Dconfig.file=" + conf, "-Danchormq.data-dir=" + data,
+                            "-Danchormq.mqtt.port=" + mqtt, "-Danchormq.http.port=" + http), AnchormqServer.class)
                     .redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
             Platform platform = new Platform(p, mqtt, http);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -15,27 +15,22 @@ import io.anchormq.anchoring.note.Checkpoint;
 import io.anchormq.anchoring.note.NoteVerifier;
 import io.anchormq.anchoring.note.SignedNote;
 import io.anchormq.anchoring.proof.TlogProof;
-import io.anchormq.anchoring.verify.VerifyCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.anchormq.anchoring.verify.VerifierRun;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The integrity log end to end: devices publish over MQTT (Paho 5), the platform logs per its routes, serves the log
@@ -92,7 +87,7 @@ class AnchoringIntegrationTest {
             JsonNode entry = json(get("/entry/" + parsed.index()));
             assertEquals(device, entry.get("clientId").asText());
             assertEquals(topic, entry.get("topic").asText());
-            assertEquals(sha256Hex(utf8(payload)), entry.get("payloadSha256").asText());
+            assertEquals(LogHttp.sha256Hex(utf8(payload)), entry.get("payloadSha256").asText());
         }
     }
 
@@ -277,37 +272,18 @@ class AnchoringIntegrationTest {
     private static String lastVerifierOutput = "";
 
     private static int verify(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = VerifyCommand.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        lastVerifierOutput = out + "\n" + err;
-        return code;
+        VerifierRun run = VerifierRun.of(args);
+        lastVerifierOutput = run.out() + "\n" + run.err();
+        return run.exitCode();
     }
 
     private static String awaitProof(String clientId, String topic, byte[] payload) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            HttpResponse<String> r = get("/proof?clientId=" + enc(clientId) + "&topic=" + enc(topic)
-                    + "&payloadSha256=" + sha256Hex(payload));
-            if (r.statusCode() == 200) {
-                return r.body();
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no proof for " + clientId + " " + topic + ": " + r.statusCode() + " "
-                        + r.body());
-            }
-            Thread.sleep(20);
-        }
+        return LogHttp.awaitProof(broker.httpPort(), clientId, topic, payload, WAIT);
     }
 
     private static List<Long> lookup(String clientId, String topic, byte[] payload) throws Exception {
-        JsonNode n = json(get("/lookup?clientId=" + enc(clientId) + "&topic=" + enc(topic) + "&payloadSha256="
-                + sha256Hex(payload)));
         List<Long> out = new ArrayList<>();
-        n.get("indexes").forEach(i -> out.add(i.asLong()));
+        LogHttp.lookup(broker.httpPort(), clientId, topic, payload).forEach(i -> out.add(i.asLong()));
         return out;
     }
 
@@ -320,13 +296,11 @@ class AnchoringIntegrationTest {
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + "/log/default"
-                + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return LogHttp.get(broker.httpPort(), path);
     }
 
     private static byte[] getBytes(String path) throws Exception {
-        HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort()
-                + "/log/default" + path)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = LogHttp.getBytes(broker.httpPort(), path);
         assertEquals(200, r.statusCode(), path);
         return r.body();
     }
@@ -334,14 +308,6 @@ class AnchoringIntegrationTest {
     private static JsonNode json(HttpResponse<String> r) throws Exception {
         assertEquals(200, r.statusCode(), r.body());
         return JSON.readTree(r.body());
-    }
-
-    private static String enc(String s) {
-        return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8);
-    }
-
-    private static String sha256Hex(byte[] data) {
-        return HexFormat.of().formatHex(Rfc9162.sha256(data));
     }
 
     /** tlog-tiles index path: 3-digit elements, "x" on all but the last. */

@@ -7,26 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.anchormq.anchoring.chain.GanacheNode;
-import io.anchormq.anchoring.merkle.Rfc9162;
 import io.anchormq.anchoring.proof.ChainAnchor;
 import io.anchormq.anchoring.proof.TlogProof;
-import io.anchormq.anchoring.verify.VerifyCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import io.anchormq.anchoring.verify.VerifierRun;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Chain anchoring through the running platform, against a real local chain (ganache): a message on a "chain" route
@@ -36,7 +27,6 @@ import picocli.CommandLine;
 class ChainAnchoringIntegrationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
@@ -65,8 +55,8 @@ class ChainAnchoringIntegrationTest {
                 c.connect(true, 0L);
                 c.publish("meters/" + device, "1234.5 kWh", 1, false);
             }
-            String query = "clientId=" + enc(device) + "&topic=" + enc("meters/" + device) + "&payloadSha256="
-                    + HexFormat.of().formatHex(Rfc9162.sha256("1234.5 kWh".getBytes(StandardCharsets.UTF_8)));
+            String query = LogHttp.messageQuery(device, "meters/" + device,
+                    "1234.5 kWh".getBytes(StandardCharsets.UTF_8));
             TlogProof proof = awaitAnchoredProof(broker, query);
             ChainAnchor anchor = proof.anchors().get(0);
             assertEquals(GanacheNode.CHAIN_ID, anchor.chainId());
@@ -78,13 +68,9 @@ class ChainAnchoringIntegrationTest {
             Path proofFile = Files.writeString(tmp.resolve("meter.tlog-proof"), proof.format());
             Path payload = Files.writeString(tmp.resolve("payload"), "1234.5 kWh");
             String key = get(broker, "/key").body().trim();
-            StringWriter out = new StringWriter();
-            CommandLine cli = VerifyCommand.commandLine();
-            cli.setOut(new PrintWriter(out));
-            cli.setErr(new PrintWriter(out));
-            int code = cli.execute("verify", "--proof", proofFile.toString(), "--payload", payload.toString(),
-                    "--key", key, "--rpc", chain.url().toString());
-            assertEquals(0, code, out.toString());
+            VerifierRun verified = VerifierRun.of("verify", "--proof", proofFile.toString(), "--payload",
+                    payload.toString(), "--key", key, "--rpc", chain.url().toString());
+            assertEquals(0, verified.exitCode(), verified.out() + verified.err());
 
             // checkpoint-only traffic does not cost transactions
             int before = anchors.size();
@@ -119,11 +105,6 @@ class ChainAnchoringIntegrationTest {
     }
 
     private static HttpResponse<String> get(BrokerFixture broker, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + "/log/default"
-                + path)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+        return LogHttp.get(broker.httpPort(), path);
     }
 }

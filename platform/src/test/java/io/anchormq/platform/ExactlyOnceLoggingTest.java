@@ -8,20 +8,11 @@ import static io.anchormq.platform.RawMqttClient.V3_1_1;
 import static io.anchormq.platform.RawMqttClient.V5;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.anchormq.anchoring.merkle.Rfc9162;
 import io.anchormq.platform.RawMqttClient.Connect;
 import io.anchormq.platform.RawMqttClient.Props;
 import io.anchormq.platform.RawMqttClient.Publish;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,8 +25,6 @@ import org.junit.jupiter.api.Test;
 class ExactlyOnceLoggingTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static BrokerFixture broker;
 
     @BeforeAll
@@ -117,13 +106,6 @@ class ExactlyOnceLoggingTest {
 
     /** How many entries the log has for this message. */
     private static int lookup(String clientId, String topic, String payload) throws Exception {
-        String sha = HexFormat.of().formatHex(Rfc9162.sha256(payload.getBytes(StandardCharsets.UTF_8)));
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + broker.httpPort() + "/log/default/lookup?clientId=" + URLEncoder.encode(clientId,
-                StandardCharsets.UTF_8) + "&topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8)
-                + "&payloadSha256=" + sha)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), r.body());
-        JsonNode n = JSON.readTree(r.body());
-        return n.get("indexes").size();
+        return LogHttp.lookup(broker.httpPort(), clientId, topic, payload.getBytes(StandardCharsets.UTF_8)).size();
     }
 }

@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.anchormq.anchoring.testsupport.ExternalTools;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +23,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,15 +51,10 @@ class MosquittoInteropTest {
 
     @BeforeAll
     static void requireBinariesAndStartBroker() {
-        boolean present = onPath("mosquitto_sub") != null && onPath("mosquitto_pub") != null;
-        if (!present) {
-            String message = "mosquitto_pub/mosquitto_sub not found on PATH (apt-get install mosquitto-clients)";
-            if (System.getenv("CI") != null) {
-                fail(message + " - CI is set, so the interop test must not be skipped");
-            }
-            Assumptions.assumeTrue(false, message);
-        }
-        stdbuf = onPath("stdbuf");
+        ExternalTools.require(ExternalTools.onPath("mosquitto_sub").isPresent()
+                && ExternalTools.onPath("mosquitto_pub").isPresent(), "mosquitto_pub/mosquitto_sub",
+                "apt-get install mosquitto-clients");
+        stdbuf = ExternalTools.onPath("stdbuf").map(Path::toString).orElse(null);
         broker = BrokerFixture.start();
     }
 
@@ -82,20 +75,6 @@ class MosquittoInteropTest {
         for (MosquittoProcess p : processes) {
             p.destroy();
         }
-    }
-
-    private static String onPath(String binary) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, binary);
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        return null;
     }
 
     // ------------------------------------------------------------------------------------------------ processes

@@ -12,10 +12,8 @@ import io.anchormq.anchoring.merkle.Rfc9162;
 import io.anchormq.anchoring.note.NoteSigner;
 import io.anchormq.anchoring.proof.ChainAnchor;
 import io.anchormq.anchoring.proof.TlogProof;
-import io.anchormq.anchoring.verify.VerifyCommand;
+import io.anchormq.anchoring.verify.VerifierRun;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +28,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * End to end on a real chain (ganache): a proof from a real log, anchored by the anchorer, carries the anchor line
@@ -167,15 +164,10 @@ class AnchoredProofTest {
     }
 
     private int run(String... args) {
-        StringWriter stdout = new StringWriter();
-        StringWriter stderr = new StringWriter();
-        CommandLine cli = VerifyCommand.commandLine();
-        cli.setOut(new PrintWriter(stdout));
-        cli.setErr(new PrintWriter(stderr));
-        int code = cli.execute(args);
-        out = stdout.toString();
-        err = stderr.toString();
-        return code;
+        VerifierRun run = VerifierRun.of(args);
+        out = run.out();
+        err = run.err();
+        return run.exitCode();
     }
 
     private Path write(TlogProof proof) throws IOException {

@@ -1,9 +1,6 @@
 package io.anchormq.anchoring.chain;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.io.File;
+import io.anchormq.anchoring.testsupport.ExternalTools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -47,13 +44,8 @@ public final class GanacheNode implements AutoCloseable {
 
     /** A node on a free port, not started yet; skips (or, under CI, fails) the test when ganache is missing. */
     public static GanacheNode create(Path dataDir) {
-        Optional<Path> executable = findOnPath("ganache");
-        if (executable.isEmpty()) {
-            if (System.getenv("CI") != null) {
-                fail("ganache is not installed, and CI is set: .ci/run must install it (npm install -g ganache@7.9.2)");
-            }
-            assumeTrue(false, "ganache not installed (npm install -g ganache@7.9.2): chain tests skipped");
-        }
+        Optional<Path> executable = ExternalTools.onPath("ganache");
+        ExternalTools.require(executable.isPresent(), "ganache", "npm install -g ganache@7.9.2");
         return new GanacheNode(executable.get(), dataDir, freePort());
     }
 
@@ -119,20 +111,6 @@ public final class GanacheNode implements AutoCloseable {
     private String log(long from) throws IOException {
         byte[] all = Files.readAllBytes(logFile);
         return new String(all, (int) from, all.length - (int) from, StandardCharsets.UTF_8);
-    }
-
-    private static Optional<Path> findOnPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, name);
-            if (Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
     }
 
     private static int freePort() {

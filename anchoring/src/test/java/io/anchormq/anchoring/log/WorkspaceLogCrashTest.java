@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.anchormq.anchoring.merkle.ProofVerifier;
 import io.anchormq.anchoring.note.Checkpoint;
+import io.anchormq.anchoring.testsupport.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -45,9 +46,7 @@ class WorkspaceLogCrashTest {
         long expectedSize = 0;
         for (int round = 0; round < 3; round++) {
             long firstRecord = (round + 1) * 1_000_000_000L;
-            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                    LoggingProcess.class.getName(), dir.toString(), Long.toString(firstRecord))
+            Process child = ChildJvm.of(List.of(), LoggingProcess.class, dir.toString(), Long.toString(firstRecord))
                     .redirectError(scratch.resolve("child-" + round + ".err").toFile())
                     .start();
             LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();

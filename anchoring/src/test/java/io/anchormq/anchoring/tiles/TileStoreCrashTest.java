@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.anchormq.anchoring.merkle.Rfc9162;
+import io.anchormq.anchoring.testsupport.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,8 +42,7 @@ class TileStoreCrashTest {
         Random random = new Random();
         long checkpointed = 0;
         for (int round = 0; round < 5; round++) {
-            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", testClassPath(), CrashingAppender.class.getName(), dir.toString(), Long.toString(LIMIT))
+            Process child = ChildJvm.of(List.of(), CrashingAppender.class, dir.toString(), Long.toString(LIMIT))
                     .redirectError(scratch.resolve("child-" + round + ".err").toFile())
                     .start();
             LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -145,10 +145,5 @@ class TileStoreCrashTest {
         } catch (IOException e) {
             // the child was killed
         }
-    }
-
-    /** Surefire runs tests from a manifest-only jar; it names the real class path in this property. */
-    private static String testClassPath() {
-        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     }
 }

@@ -16,8 +16,6 @@ import io.anchormq.anchoring.proof.ChainAnchor;
 import io.anchormq.anchoring.proof.ConsistencyProofText;
 import io.anchormq.anchoring.proof.TlogProof;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +26,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The verifier run in-process on real files: a good proof verifies, any tampering is named. */
 class VerifyCommandTest {
@@ -357,15 +354,10 @@ class VerifyCommandTest {
     }
 
     private int run(String... args) {
-        StringWriter stdout = new StringWriter();
-        StringWriter stderr = new StringWriter();
-        CommandLine cli = VerifyCommand.commandLine();
-        cli.setOut(new PrintWriter(stdout));
-        cli.setErr(new PrintWriter(stderr));
-        int code = cli.execute(args);
-        out = stdout.toString();
-        err = stderr.toString();
-        return code;
+        VerifierRun run = VerifierRun.of(args);
+        out = run.out();
+        err = run.err();
+        return run.exitCode();
     }
 
     private void writeProof(TlogProof tampered) throws IOException {

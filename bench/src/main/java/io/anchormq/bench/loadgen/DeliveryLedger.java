@@ -2,6 +2,7 @@ package io.anchormq.bench.loadgen;
 
 import io.netty.util.collection.IntObjectHashMap;
 import java.util.BitSet;
+import java.util.function.ToLongFunction;
 
 /**
  * Which sequence numbers each sink has received from each publisher. A sink is what must get every message once:
@@ -66,67 +67,54 @@ final class DeliveryLedger {
 
     /** Messages that should have arrived and have not, given how many each publisher sent. */
     long missing(long[] sentByPublisher) {
-        long missing = 0;
-        for (Sink s : sinks) {
-            synchronized (s) {
-                for (IntObjectHashMap.PrimitiveEntry<Stream> e : s.streams.entries()) {
-                    missing += Math.max(0, sentByPublisher[e.key()] - e.value().distinct);
-                }
+        return sum(s -> {
+            long missing = 0;
+            for (IntObjectHashMap.PrimitiveEntry<Stream> e : s.streams.entries()) {
+                missing += Math.max(0, sentByPublisher[e.key()] - e.value().distinct);
             }
-        }
-        return missing;
+            return missing;
+        });
     }
 
     /** Messages the sinks should receive in all, given how many each publisher sent. */
     long expected(long[] sentByPublisher) {
-        long n = 0;
-        for (Sink s : sinks) {
-            synchronized (s) {
-                for (IntObjectHashMap.PrimitiveEntry<Stream> e : s.streams.entries()) {
-                    n += sentByPublisher[e.key()];
-                }
+        return sum(s -> {
+            long n = 0;
+            for (IntObjectHashMap.PrimitiveEntry<Stream> e : s.streams.entries()) {
+                n += sentByPublisher[e.key()];
             }
-        }
-        return n;
+            return n;
+        });
     }
 
     long distinct() {
-        long n = 0;
-        for (Sink s : sinks) {
-            synchronized (s) {
-                for (Stream stream : s.streams.values()) {
-                    n += stream.distinct;
-                }
+        return sum(s -> {
+            long n = 0;
+            for (Stream stream : s.streams.values()) {
+                n += stream.distinct;
             }
-        }
-        return n;
+            return n;
+        });
     }
 
     long duplicates() {
-        long n = 0;
-        for (Sink s : sinks) {
-            synchronized (s) {
-                n += s.duplicates;
-            }
-        }
-        return n;
+        return sum(s -> s.duplicates);
     }
 
     long outOfOrder() {
-        long n = 0;
-        for (Sink s : sinks) {
-            synchronized (s) {
-                n += s.outOfOrder;
-            }
-        }
-        return n;
+        return sum(s -> s.outOfOrder);
     }
 
     long misrouted() {
+        return sum(s -> s.misrouted);
+    }
+
+    /** The sum over all sinks, each read under its lock. */
+    private long sum(ToLongFunction<Sink> count) {
         long n = 0;
         for (Sink s : sinks) {
             synchronized (s) {
-                n += s.misrouted;
+                n += count.applyAsLong(s);
             }
         }
         return n;
