@@ -3,14 +3,17 @@ package io.anchormq.broker;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.anchormq.broker.auth.AccessPolicy;
-import io.anchormq.broker.message.Message;
 import io.anchormq.broker.auth.DenyRules;
+import io.anchormq.broker.connection.MqttChannels;
 import io.anchormq.broker.events.BrokerEvent;
 import io.anchormq.broker.events.BrokerEvents;
 import io.anchormq.broker.integrity.IntegrityLog;
+import io.anchormq.broker.message.Message;
 import io.anchormq.broker.presence.PresenceTracker;
 import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
+import io.anchormq.broker.routing.Publisher;
+import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.routing.TopicRouter;
 import io.anchormq.broker.session.InMemorySessionStore;
 import io.anchormq.broker.session.SessionStore;
@@ -38,7 +41,10 @@ public final class Broker {
     private final RetainedStore retained;
     private final BrokerEvents events = new BrokerEvents();
     private final BrokerMetrics metrics = new BrokerMetrics();
+    private final Publisher publisher;
+    private final SubscriptionFence fence = new SubscriptionFence();
     private final Sessions sessions;
+    private final MqttChannels channels;
 
     /** A broker with in-memory storage and the access rules of the settings. */
     public Broker(ActorSystem<?> system, BrokerSettings settings) {
@@ -55,10 +61,12 @@ public final class Broker {
                   RetainedStore retained, IntegrityLog integrity) {
         this.settings = settings;
         this.retained = retained;
+        this.publisher = new Publisher(router, retained);
         this.sessions = new Sessions(system, settings, router, retained, events, access, metrics, sessionStore,
-                integrity);
+                integrity, fence);
+        this.channels = new MqttChannels(settings, metrics, access, fence, sessions);
         ActorRef<BrokerEvent> presence = system.systemActorOf(
-                PresenceTracker.create(router, retained, settings.presenceTopicPrefix(),
+                PresenceTracker.create(publisher, retained, settings.presenceTopicPrefix(),
                         settings.presenceMaxOfflineClients(), metrics.presenceForgotten), "presence", Props.empty());
         events.subscribeToLifecycle(presence);
         Duration every = settings.metricsInterval();
@@ -74,7 +82,7 @@ public final class Broker {
         json.put("sessions", sessions.count());
         json.put("subscriptions", router.subscriptionCount());
         json.put("retainedMessages", retained.size());
-        json.put("subscriptionOrderGiveUps", sessions.subscriptionOrderGiveUps());
+        json.put("subscriptionOrderGiveUps", fence.expiredTickets());
         json.put("at", Instant.now().toString());
         publish(new Message(METRICS_TOPIC, 0, true, json.toString().getBytes(StandardCharsets.UTF_8), List.of(),
                 "$anchormq/metrics", Message.NEVER));
@@ -82,10 +90,7 @@ public final class Broker {
 
     /** Publishes a message from the broker itself: retained if flagged, then routed to subscribers. */
     public void publish(Message message) {
-        if (message.retain()) {
-            retained.accept(message);
-        }
-        router.route(message);
+        publisher.publish(message);
     }
 
     /** The access policy the settings describe: allow all, except the configured deny rules. */
@@ -98,12 +103,12 @@ public final class Broker {
 
     /** Installs the MQTT codec and a connection handler on a freshly accepted channel. */
     public void initChannel(Channel channel) {
-        sessions.initChannel(channel);
+        channels.initChannel(channel);
     }
 
     /** Disconnects every client (MQTT 5: with reason 0x8B, server shutting down); sessions are not kept. */
     public void shutdown() {
-        sessions.disconnectAll();
+        channels.disconnectAll();
     }
 
     public BrokerSettings settings() {

@@ -37,7 +37,7 @@ final class BrokerMemory {
         String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
                 new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
                 new Object[] {new String[0]}, new String[] {String[].class.getName()});
-        // rows: "   7:     16856     1483328  io.anchormq.broker.session.MqttConnection"
+        // rows: "   7:     16856     1483328  io.anchormq.broker.connection.MqttConnection"
         for (String row : histogram.split("\n")) {
             String[] cols = row.trim().split("\\s+");
             if (cols.length >= 4 && cols[3].equals(className)) {

@@ -749,7 +749,7 @@ class HostileClientTest {
         // Each connection schedules a start deadline (CONNECT, then its session's attach, 10 s each here). Left
         // uncancelled, the task keeps the closed connection, its session actor and buffers reachable for 10 s:
         // at thousands of connections a second, hundreds of MB of heap.
-        String connectionClass = "io.anchormq.broker.session.MqttConnection";
+        String connectionClass = "io.anchormq.broker.connection.MqttConnection";
         long before = BrokerMemory.liveInstances(connectionClass);
         int n = 300;
         for (int i = 0; i < n; i++) {

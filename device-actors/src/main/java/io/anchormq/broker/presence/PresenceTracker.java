@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.anchormq.broker.events.BrokerEvent;
 import io.anchormq.broker.message.Message;
 import io.anchormq.broker.retained.RetainedStore;
-import io.anchormq.broker.routing.TopicRouter;
+import io.anchormq.broker.routing.Publisher;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
@@ -39,7 +39,7 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PUBLISHER = "$anchormq/presence";
 
-    private final TopicRouter router;
+    private final Publisher publisher;
     private final RetainedStore retained;
     private final String topicPrefix;
     private final int maxOffline;
@@ -52,17 +52,17 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
      * @param maxOffline offline clients remembered at most
      * @param forgotten counts the offline clients forgotten for the limit
      */
-    public static Behavior<BrokerEvent> create(TopicRouter router, RetainedStore retained, String topicPrefix,
+    public static Behavior<BrokerEvent> create(Publisher publisher, RetainedStore retained, String topicPrefix,
                                                int maxOffline, LongAdder forgotten) {
         return Behaviors.supervise(Behaviors.<BrokerEvent>setup(
-                        ctx -> new PresenceTracker(ctx, router, retained, topicPrefix, maxOffline, forgotten)))
+                        ctx -> new PresenceTracker(ctx, publisher, retained, topicPrefix, maxOffline, forgotten)))
                 .onFailure(SupervisorStrategy.resume());
     }
 
-    private PresenceTracker(ActorContext<BrokerEvent> context, TopicRouter router, RetainedStore retained,
+    private PresenceTracker(ActorContext<BrokerEvent> context, Publisher publisher, RetainedStore retained,
                             String topicPrefix, int maxOffline, LongAdder forgotten) {
         super(context);
-        this.router = router;
+        this.publisher = publisher;
         this.retained = retained;
         this.topicPrefix = topicPrefix;
         this.maxOffline = maxOffline;
@@ -134,7 +134,6 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
         }
         Message m = new Message(topicPrefix + p.clientId(), 1, true,
                 json.toString().getBytes(StandardCharsets.UTF_8), List.of(), PUBLISHER, Message.NEVER);
-        retained.accept(m);
-        router.route(m);
+        publisher.publish(m);
     }
 }

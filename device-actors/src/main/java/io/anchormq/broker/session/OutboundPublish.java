@@ -49,7 +49,7 @@ final class OutboundPublish {
         if (props == null) {
             return Message.NEVER;
         }
-        int seconds = MqttConnection.intProperty(props, MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, -1);
+        int seconds = MqttPacket.intProperty(props, MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, -1);
         if (seconds == -1) {
             return Message.NEVER;
         }

@@ -1,6 +1,5 @@
 package io.anchormq.broker.session;
 
-import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,13 +16,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * PUBLISHes. A session that wants to end asks first ({@link RequestStop}); the request is granted only if no
  * CONNECT was forwarded to it since it last saw one, so a reconnect can never be lost to a stopping actor.
  */
-public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> {
+final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> {
 
-    public sealed interface Command {
-    }
-
-    record Connect(MqttConnection connection, MqttConnectMessage connect, String clientId, boolean assignedId,
-                   boolean generatedId, int keepAlive, boolean keepAliveAdjusted) implements Command {
+    sealed interface Command permits ConnectRequest, RequestStop, SessionTerminated {
     }
 
     record RequestStop(String clientId, ActorRef<SessionActor.Command> session, long epoch) implements Command {
@@ -79,20 +74,19 @@ public final class SessionDirectory extends AbstractBehavior<SessionDirectory.Co
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Connect.class, this::onConnect)
+                .onMessage(ConnectRequest.class, this::onConnect)
                 .onMessage(RequestStop.class, this::onRequestStop)
                 .onMessage(SessionTerminated.class, this::onSessionTerminated)
                 .build();
     }
 
-    private Behavior<Command> onConnect(Connect c) {
+    private Behavior<Command> onConnect(ConnectRequest c) {
         Entry entry = sessions.get(c.clientId());
         if (entry == null) {
             entry = spawn(c.clientId());
         }
         entry.epoch++;
-        entry.ref.tell(new SessionActor.Attach(c.connection(), c.connect(), c.clientId(), c.assignedId(),
-                c.generatedId(), c.keepAlive(), c.keepAliveAdjusted(), ++sessionVersion, entry.epoch));
+        entry.ref.tell(new SessionActor.Attach(c, ++sessionVersion, entry.epoch));
         return Behaviors.same();
     }
 

@@ -1,4 +1,4 @@
-package io.anchormq.broker.session;
+package io.anchormq.broker.connection;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
