@@ -1,5 +1,6 @@
 package io.anchormq.anchoring.chain;
 
+import io.anchormq.anchoring.merkle.Sha256Hash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -111,7 +112,7 @@ public final class AnchorContract {
             throw new IOException("Anchored log with tree size " + size + " (above 2^63-1) in tx "
                     + logEntry.getTransactionHash());
         }
-        return Optional.of(new AnchoredEvent(root, size.longValueExact(),
+        return Optional.of(new AnchoredEvent(Sha256Hash.of(root, "root"), size.longValueExact(),
                 logEntry.getTransactionHash().toLowerCase(Locale.ROOT), logEntry.getBlockNumber().longValueExact(),
                 logEntry.getLogIndex().longValueExact()));
     }

@@ -1,5 +1,6 @@
 package io.anchormq.anchoring.chain;
 
+import io.anchormq.anchoring.merkle.Sha256Hash;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -89,8 +90,8 @@ final class AnchorLedger {
         attemptsOf(resolution);
         unresolved.remove(resolution.nonce());
         if (resolution instanceof JournalEntry.Anchored a) {
-            AnchorReceipt anchor = new AnchorReceipt(a.origin(), Numeric.hexStringToByteArray(a.root()), a.treeSize(),
-                    a.chainId(), a.contract(), a.txHash(), a.blockNumber(), a.logIndex());
+            AnchorReceipt anchor = new AnchorReceipt(a.origin(), Sha256Hash.of(Numeric.hexStringToByteArray(a.root()),
+                    "root"), a.treeSize(), a.chainId(), a.contract(), a.txHash(), a.blockNumber(), a.logIndex());
             anchors.computeIfAbsent(a.origin(), o -> new ConcurrentSkipListMap<>()).put(a.treeSize(), anchor);
         } else if (resolution instanceof JournalEntry.Deployed d) {
             deployBlock = d.blockNumber();

@@ -145,8 +145,8 @@ public final class ChainAnchorer implements AutoCloseable {
     }
 
     /**
-     * Asks for (root, treeSize) of the log {@code origin} to be anchored at the next round. Only the newest offer
-     * per origin counts; one not larger than the origin's last anchor is ignored. Never blocks.
+     * Asks for (root, treeSize) of the log {@code origin} to be anchored at the next round. Of an origin's offers
+     * only the one of the largest tree counts; one not larger than the origin's last anchor is ignored. Never blocks.
      */
     public void offer(String origin, byte[] root, long treeSize) {
         if (origin == null || origin.isBlank()) {
@@ -184,7 +184,8 @@ public final class ChainAnchorer implements AutoCloseable {
 
     /**
      * Looks the chain up for Anchored events of {@link #contract()} with this root ({@code eth_getLogs}), from
-     * {@link ChainAnchorerConfig#lookupFromBlock()}. Blocks on the node.
+     * {@link ChainAnchorerConfig#lookupFromBlock()}, else from the block this anchorer deployed the contract in,
+     * else from block 0. Blocks on the node.
      *
      * @throws IOException           when the node cannot be reached or answers with an error
      * @throws IllegalStateException when there is no contract yet
@@ -480,7 +481,7 @@ public final class ChainAnchorer implements AutoCloseable {
         AnchoredEvent event = null;
         for (Log logEntry : receipt.getLogs()) {
             Optional<AnchoredEvent> decoded = AnchorContract.decode(logEntry, anchor.contract());
-            if (decoded.isPresent() && Arrays.equals(decoded.get().root(), root)
+            if (decoded.isPresent() && Arrays.equals(decoded.get().root().bytes(), root)
                     && decoded.get().treeSize() == anchor.treeSize()) {
                 event = decoded.get();
             }

@@ -1,5 +1,6 @@
 package io.anchormq.anchoring.log;
 
+import io.anchormq.anchoring.merkle.Sha256Hash;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -174,8 +175,8 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
         }
         List<byte[]> leafHashes = appended.leafHashes();
         for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).done().complete(new Appended(log.workspace(), appended.firstIndex() + i, leafHashes.get(i),
-                    appended.checkpoint()));
+            batch.get(i).done().complete(new Appended(log.workspace(), appended.firstIndex() + i,
+                    Sha256Hash.of(leafHashes.get(i), "leaf hash"), appended.checkpoint()));
         }
         try {
             onBatch.accept(appended);

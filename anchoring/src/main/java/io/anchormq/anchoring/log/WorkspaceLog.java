@@ -399,7 +399,7 @@ public final class WorkspaceLog implements AutoCloseable {
         if (!checkpoint.origin().equals(origin)) {
             throw new IllegalArgumentException("it is a checkpoint of " + checkpoint.origin() + ", not of " + origin);
         }
-        return new TreeHead(checkpoint.size(), checkpoint.root());
+        return new TreeHead(checkpoint.size(), checkpoint.rootHash());
     }
 
     /**

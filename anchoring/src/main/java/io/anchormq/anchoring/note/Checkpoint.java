@@ -1,5 +1,6 @@
 package io.anchormq.anchoring.note;
 
+import io.anchormq.anchoring.merkle.Sha256Hash;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -7,11 +8,9 @@ import java.util.Objects;
 
 /**
  * The note text of a C2SP tlog-checkpoint: origin, tree size (decimal), root hash (base64), then optional extension
- * lines, each line ending in a newline. The root array is copied in and out.
+ * lines, each line ending in a newline.
  */
-public record Checkpoint(String origin, long size, byte[] root, List<String> extensions) {
-
-    private static final int HASH_SIZE = 32;
+public record Checkpoint(String origin, long size, Sha256Hash rootHash, List<String> extensions) {
 
     public Checkpoint {
         checkLine(origin, "origin");
@@ -21,10 +20,7 @@ public record Checkpoint(String origin, long size, byte[] root, List<String> ext
         if (size < 0) {
             throw new IllegalArgumentException("checkpoint tree size " + size + " is negative");
         }
-        if (root.length != HASH_SIZE) {
-            throw new IllegalArgumentException("checkpoint root has " + root.length + " bytes, not " + HASH_SIZE);
-        }
-        root = root.clone();
+        Objects.requireNonNull(rootHash, "rootHash");
         extensions = List.copyOf(extensions);
         for (String extension : extensions) {
             checkLine(extension, "extension line");
@@ -34,14 +30,19 @@ public record Checkpoint(String origin, long size, byte[] root, List<String> ext
         }
     }
 
+    /** A checkpoint of a root given as bytes (copied). */
+    public Checkpoint(String origin, long size, byte[] root, List<String> extensions) {
+        this(origin, size, Sha256Hash.of(root, "checkpoint root"), extensions);
+    }
+
     /** A checkpoint without extension lines (all we write). */
     public Checkpoint(String origin, long size, byte[] root) {
         this(origin, size, root, List.of());
     }
 
-    @Override
+    /** The root hash as bytes, the form the proof verifier takes; a copy. */
     public byte[] root() {
-        return root.clone();
+        return rootHash.bytes();
     }
 
     /** Parses checkpoint note text strictly; {@link IllegalArgumentException} names the line that is wrong. */
@@ -72,26 +73,9 @@ public record Checkpoint(String origin, long size, byte[] root, List<String> ext
         StringBuilder out = new StringBuilder()
                 .append(origin).append('\n')
                 .append(size).append('\n')
-                .append(Base64.getEncoder().encodeToString(root)).append('\n');
+                .append(Base64.getEncoder().encodeToString(rootHash.bytes())).append('\n');
         extensions.forEach(e -> out.append(e).append('\n'));
         return out.toString();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Checkpoint c && origin.equals(c.origin) && size == c.size
-                && Arrays.equals(root, c.root) && extensions.equals(c.extensions);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(origin, size, Arrays.hashCode(root), extensions);
-    }
-
-    @Override
-    public String toString() {
-        return "Checkpoint[" + origin + ", size " + size + ", root " + Base64.getEncoder().encodeToString(root)
-                + (extensions.isEmpty() ? "" : ", extensions " + extensions) + "]";
     }
 
     private static void checkLine(String value, String what) {

@@ -58,9 +58,9 @@ final class Recovery {
         recovery.checkUpperTiles();
         recovery.checkBundles(verifiedSize);
         byte[] root = index.root(head.size());
-        if (!Arrays.equals(root, head.rootHash())) {
+        if (!Arrays.equals(root, head.rootHash().bytes())) {
             throw new CorruptLogException("the tiles give the tree of size " + head.size() + " the root "
-                    + base64(root) + ", but the checkpoint commits to " + base64(head.rootHash()));
+                    + base64(root) + ", but the checkpoint commits to " + head.rootHash());
         }
         if (repaired > 0) {
             log.info("{}: hash index rebuilt from the tiles ({} hashes differed)", logDir, repaired);

@@ -2,6 +2,7 @@ package io.anchormq.anchoring.tiles;
 
 import io.anchormq.anchoring.merkle.HashReader;
 import io.anchormq.anchoring.merkle.Rfc9162;
+import io.anchormq.anchoring.merkle.Sha256Hash;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -216,9 +216,9 @@ public final class TileStore implements HashReader, Closeable {
             throw new IllegalArgumentException("the checkpoint's tree size " + head.size()
                     + " exceeds the stored tree size " + size);
         }
-        if (!Arrays.equals(index.root(head.size()), head.rootHash())) {
-            throw new IllegalArgumentException("the checkpoint's root " + Base64.getEncoder().encodeToString(
-                    head.rootHash()) + " is not the root of the stored tree of size " + head.size());
+        if (!Arrays.equals(index.root(head.size()), head.rootHash().bytes())) {
+            throw new IllegalArgumentException("the checkpoint's root " + head.rootHash()
+                    + " is not the root of the stored tree of size " + head.size());
         }
         try {
             files.write(dir.resolve(CHECKPOINT), signedNote.getBytes(StandardCharsets.UTF_8));
@@ -411,7 +411,7 @@ public final class TileStore implements HashReader, Closeable {
                     }
                 }
             }
-            return new TreeHead(0, Rfc9162.emptyRoot());
+            return new TreeHead(0, Sha256Hash.of(Rfc9162.emptyRoot(), "empty root"));
         }
         byte[] bytes;
         try {

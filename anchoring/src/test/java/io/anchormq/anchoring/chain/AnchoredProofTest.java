@@ -109,7 +109,7 @@ class AnchoredProofTest {
         // the anchor of the tree of 8 on a checkpoint of the tree of 10: another root
         TlogProof otherTree = log.proof(3, 10).withAnchor(good);
         assertFails(otherTree, "anchor: the Anchored event (log " + good.logIndex() + " of transaction " + tx
-                + ") is for root " + b64(receipt.root()) + ", the checkpoint's root is "
+                + ") is for root " + b64(receipt.root().bytes()) + ", the checkpoint's root is "
                 + b64(otherTree.checkpoint().root()));
 
         assertFails(proof(3, new ChainAnchor(1337, good.contract(), good.txHash(), good.blockNumber() + 1,

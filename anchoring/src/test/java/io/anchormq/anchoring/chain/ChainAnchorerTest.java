@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.anchormq.anchoring.merkle.Sha256Hash;
 import io.anchormq.anchoring.proof.ChainAnchor;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -96,7 +97,7 @@ class ChainAnchorerTest {
             AnchorReceipt anchor = awaitValue("anchored", () -> anchorer.anchorCovering("test/receipt", 42));
 
             assertEquals(GanacheNode.CHAIN_ID, anchor.chainId());
-            assertArrayEquals(root, anchor.root());
+            assertArrayEquals(root, anchor.root().bytes());
             assertEquals(42, anchor.treeSize());
             TransactionReceipt receipt = web3j.ethGetTransactionReceipt(anchor.txHash()).send()
                     .getTransactionReceipt().orElseThrow();
@@ -175,8 +176,8 @@ class ChainAnchorerTest {
             awaitValue("8", () -> anchorer.anchorCovering("test/lookup", 8));
 
             List<AnchoredEvent> found = anchorer.findByRoot(root("lookup7"));
-            assertEquals(List.of(new AnchoredEvent(root("lookup7"), 7, first.txHash(), first.blockNumber(),
-                    first.logIndex())), found);
+            assertEquals(List.of(new AnchoredEvent(Sha256Hash.of(root("lookup7"), "root"), 7, first.txHash(),
+                    first.blockNumber(), first.logIndex())), found);
             assertEquals(found, AnchorContract.findByRoot(web3j, first.contract(), root("lookup7"), 0),
                     "the same from block 0");
             assertTrue(anchorer.findByRoot(root("never anchored")).isEmpty());

@@ -116,14 +116,14 @@ class AnchoringActorTest {
                 Appended appended = sent.get(t).get(i).get();
                 long index = appended.index();
                 assertEntryOf(record(recordByIndex.get(index)), index, log.entry(index));
-                assertArrayEquals(log.entry(index).leafHash(), appended.leafHash());
+                assertArrayEquals(log.entry(index).leafHash(), appended.leafHash().bytes());
                 // the checkpoint the future carries is signed, covers the entry, and its root is proven
                 Checkpoint checkpoint = verifiedCheckpoint(appended.checkpoint(), log.verifiers());
                 assertTrue(checkpoint.size() > index);
                 TlogProof proof = log.proof(index, checkpoint.size());
                 assertEquals(appended.checkpoint(), proof.checkpointNote().format());
-                ProofVerifier.verifyInclusion(appended.leafHash(), index, checkpoint.size(), proof.inclusionProof(),
-                        checkpoint.root());
+                ProofVerifier.verifyInclusion(appended.leafHash().bytes(), index, checkpoint.size(),
+                        proof.inclusionProof(), checkpoint.root());
             }
         }
 
@@ -243,7 +243,7 @@ class AnchoringActorTest {
         Appended after = backlog.send(actor, record(3)).get(WAIT_SECONDS, TimeUnit.SECONDS);
         assertEquals(1, after.index(), "the failed batch left no entries behind");
         assertEntryOf(record(3), 1, log.entry(1));
-        assertArrayEquals(Rfc9162.leafHash(log.entry(1).encode()), after.leafHash());
+        assertArrayEquals(Rfc9162.leafHash(log.entry(1).encode()), after.leafHash().bytes());
         assertEquals(0, backlog.size());
     }
 

@@ -45,7 +45,7 @@ public final class LoggingProcess {
                     long number = n;
                     backlog.send(actor, TestRecords.record(number)).thenAccept(appended -> print(LOGGED
                             + appended.index() + " " + number + " "
-                            + Base64.getEncoder().encodeToString(appended.leafHash())));
+                            + Base64.getEncoder().encodeToString(appended.leafHash().bytes())));
                     if (n % 50 == 0) {
                         pause(); // about 10,000 appends/s per thread: the kill should find a modest log
                     }

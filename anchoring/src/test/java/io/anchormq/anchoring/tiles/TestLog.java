@@ -1,6 +1,7 @@
 package io.anchormq.anchoring.tiles;
 
 import io.anchormq.anchoring.merkle.Rfc9162;
+import io.anchormq.anchoring.merkle.Sha256Hash;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -54,7 +55,7 @@ final class TestLog {
         if (lines.length != 4 || !lines[0].equals(ORIGIN) || !lines[3].isEmpty()) {
             throw new IllegalArgumentException("not a test checkpoint: " + text);
         }
-        return new TreeHead(Long.parseLong(lines[1]), Base64.getDecoder().decode(lines[2]));
+        return new TreeHead(Long.parseLong(lines[1]), Sha256Hash.of(Base64.getDecoder().decode(lines[2]), "root hash"));
     }
 
     /** MTH(D[from:to]) over leaf hashes, straight from RFC 9162 §2.1.1. */

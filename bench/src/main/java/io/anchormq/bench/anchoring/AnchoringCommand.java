@@ -1,5 +1,6 @@
 package io.anchormq.bench.anchoring;
 
+import io.anchormq.bench.JmhIterations;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -7,9 +8,8 @@ import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Runs the integrity log's JMH benchmarks: durable append throughput, proof generation and verification. */
@@ -31,25 +31,15 @@ public final class AnchoringCommand implements Callable<Integer> {
             description = "Where the proof benchmarks keep their log (default: ${DEFAULT-VALUE}).")
     Path logDir;
 
-    @Option(names = "--warmup-iterations", defaultValue = "2", description = "Default: ${DEFAULT-VALUE}.")
-    int warmupIterations;
-
-    @Option(names = "--iterations", defaultValue = "5", description = "Measured iterations (default: ${DEFAULT-VALUE}).")
-    int iterations;
-
-    @Option(names = "--iteration-time", defaultValue = "5", description = "Seconds per iteration (default: ${DEFAULT-VALUE}).")
-    int iterationSeconds;
+    @Mixin
+    JmhIterations iterations = new JmhIterations(2, 5, 5);
 
     @Option(names = "--json", description = "Also write JMH's JSON results to this file.")
     Path json;
 
     @Override
     public Integer call() throws RunnerException {
-        ChainedOptionsBuilder options = new OptionsBuilder()
-                .warmupIterations(warmupIterations)
-                .warmupTime(TimeValue.seconds(iterationSeconds))
-                .measurementIterations(iterations)
-                .measurementTime(TimeValue.seconds(iterationSeconds))
+        ChainedOptionsBuilder options = iterations.options()
                 .param("size", Long.toString(logSize))
                 .jvmArgsAppend("-Danchormq.bench.dir=" + logDir.toAbsolutePath());
         for (String b : benchmarks) {

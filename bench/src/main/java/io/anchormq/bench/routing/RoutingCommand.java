@@ -1,5 +1,6 @@
 package io.anchormq.bench.routing;
 
+import io.anchormq.bench.JmhIterations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +12,8 @@ import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Runs the routing benchmarks through JMH and prints the anchormq / Moquette / linear ratios. */
@@ -41,14 +41,8 @@ public final class RoutingCommand implements Callable<Integer> {
     @Option(names = "--forks", defaultValue = "1", description = "JMH forks per data point (default: ${DEFAULT-VALUE}).")
     int forks;
 
-    @Option(names = "--warmup-iterations", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
-    int warmupIterations;
-
-    @Option(names = "--iterations", defaultValue = "5", description = "Measured iterations (default: ${DEFAULT-VALUE}).")
-    int iterations;
-
-    @Option(names = "--iteration-time", defaultValue = "2", description = "Seconds per iteration (default: ${DEFAULT-VALUE}).")
-    int iterationSeconds;
+    @Mixin
+    JmhIterations iterations = new JmhIterations(3, 5, 2);
 
     @Option(names = "--json", description = "Also write JMH's own JSON results to this file.")
     Path json;
@@ -58,12 +52,8 @@ public final class RoutingCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws RunnerException, IOException {
-        ChainedOptionsBuilder options = new OptionsBuilder()
+        ChainedOptionsBuilder options = iterations.options()
                 .forks(forks)
-                .warmupIterations(warmupIterations)
-                .warmupTime(TimeValue.seconds(iterationSeconds))
-                .measurementIterations(iterations)
-                .measurementTime(TimeValue.seconds(iterationSeconds))
                 .param("router", routers.toArray(new String[0]))
                 .param("subscriptions", sizes.toArray(new String[0]))
                 .param("fanout", fanouts.toArray(new String[0]));

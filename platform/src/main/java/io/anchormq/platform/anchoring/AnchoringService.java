@@ -114,7 +114,7 @@ public final class AnchoringService implements IntegrityLog, AutoCloseable {
         if (chain != null && route != null && route.mode() == AnchorRoute.Mode.CHAIN) {
             done.thenAccept(a -> offerToChain(a.checkpoint()));
         }
-        return done.thenApply(a -> new LogReceipt(a.workspace(), a.index(), a.leafHash(), a.checkpoint()));
+        return done.thenApply(a -> new LogReceipt(a.workspace(), a.index(), a.leafHash().bytes(), a.checkpoint()));
     }
 
     private AnchorRoute routeOf(String topic, int qos) {

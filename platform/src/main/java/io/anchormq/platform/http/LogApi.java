@@ -178,7 +178,7 @@ final class LogApi extends AllDirectives {
         for (AnchorReceipt a : anchoring.anchors()) {
             ObjectNode n = list.addObject();
             n.put("treeSize", a.treeSize());
-            n.put("root", Base64.getEncoder().encodeToString(a.root()));
+            n.put("root", Base64.getEncoder().encodeToString(a.root().bytes()));
             n.put("chainId", a.chainId());
             n.put("contract", a.contract());
             n.put("txHash", a.txHash());
