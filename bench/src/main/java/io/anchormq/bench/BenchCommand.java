@@ -11,8 +11,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -jar anchormq-bench.jar <load|routing|moquette|compare|hot-methods> ...}: the instruments of the
- * bench module.
+ * {@code java -jar anchormq-bench.jar <load|routing|moquette|compare|hot-methods|anchoring|anchoring-latency> ...}:
+ * the instruments of the bench module.
  */
 @Command(name = "anchormq-bench", mixinStandardHelpOptions = true,
         subcommands = {LoadCommand.class, RoutingCommand.class, MoquetteLauncher.class, CompareCommand.class,
