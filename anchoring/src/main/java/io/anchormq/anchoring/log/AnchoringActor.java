@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -21,16 +20,17 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * The single writer of one {@link WorkspaceLog}: gathers {@link Append}s into batches, closed when they reach
  * {@link Batching#maxEntries()} or when the first of them is {@link Batching#maxAge()} old, and appends each batch
  * (one signed checkpoint per batch: signing per message would cap the log at about a thousand messages/s). Each
- * append's future completes, in append order, once its entry and a checkpoint covering it are durable.
+ * append's listener hears, in append order, once its entry and a checkpoint covering it are durable.
  *
- * <p>It blocks on file I/O (fsyncs), so spawn it on a blocking dispatcher, e.g.
- * {@code spawn(AnchoringActor.create(...), name, DispatcherSelector.blocking())}, never on the default one. The
- * futures complete on that thread too: dependants should only hand the result on (tell an actor).
+ * <p>It blocks on file I/O (fsyncs), so spawn it on a dispatcher for blocking work, e.g.
+ * {@code spawn(AnchoringActor.create(...), name, DispatcherSelector.blocking())}, never on the default one; one
+ * whose throughput (messages per turn) is high saves a hand-over to a pool thread per append. Listeners hear on that
+ * thread too: they should only hand the result on (tell an actor).
  *
- * <p>When a batch fails with an I/O error its futures fail with it, never completing as logged, and the actor goes
+ * <p>When a batch fails with an I/O error its appends fail with it, never completing as logged, and the actor goes
  * on: {@link WorkspaceLog#append} reopens the store, whose recovery removes what was written of the batch, so the
  * next batch continues at the same index (if reopening fails, each later batch tries again and fails fast). A record
- * that cannot be an entry (invalid Unicode, over 65535 bytes encoded) fails its own future only. {@link Stop}
+ * that cannot be an entry (invalid Unicode, over 65535 bytes encoded) fails its own append only. {@link Stop}
  * appends what is pending and stops; if the actor is stopped otherwise, what it holds is appended on the way out.
  * The actor does not close the log: whoever opened it does, after the actor stopped.
  */
@@ -39,17 +39,37 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
     public sealed interface Command {
     }
 
-    /** Log {@code record}; {@code done} completes with where, or fails with why not. */
-    public record Append(LogRecord record, CompletableFuture<Appended> done) implements Command {
+    /**
+     * Log {@code record}; {@code listener} hears where, or why not.
+     *
+     * @param countedBy the backlog that counts this append until it ends, or null
+     */
+    public record Append(LogRecord record, AppendListener listener, AppendBacklog countedBy) implements Command {
         public Append {
             Objects.requireNonNull(record, "record");
-            Objects.requireNonNull(done, "done");
+            Objects.requireNonNull(listener, "listener");
+        }
+
+        void appended(Appended appended) {
+            uncount();
+            listener.appended(appended);
+        }
+
+        void failed(Throwable failure) {
+            uncount();
+            listener.failed(failure);
+        }
+
+        private void uncount() {
+            if (countedBy != null) {
+                countedBy.completed();
+            }
         }
     }
 
     /**
-     * Append what is pending, then stop. Appends sent after it reach no actor (dead letters) and their futures never
-     * complete: stop the senders first.
+     * Append what is pending, then stop. Appends sent after it reach no actor (dead letters) and their listeners
+     * never hear of them: stop the senders first.
      */
     public record Stop() implements Command {
     }
@@ -89,14 +109,14 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
     private List<Append> pending = new ArrayList<>();
 
     /**
-     * @param onBatch called on the actor's thread after each batch is appended and its futures completed (to offer
+     * @param onBatch called on the actor's thread after each batch is appended and its listeners told (to offer
      *                the new checkpoint to a chain anchorer, count, ...): keep it short and non-blocking
      */
     public static Behavior<Command> create(WorkspaceLog log, Batching batching, Consumer<AppendedBatch> onBatch) {
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(batching, "batching");
         Objects.requireNonNull(onBatch, "onBatch");
-        // a bug in handling one message must not lose the pending batch and its futures
+        // a bug in handling one message must not lose the pending batch and its listeners
         return Behaviors.supervise(Behaviors.<Command>setup(ctx -> Behaviors.<Command>withTimers(
                         timers -> new AnchoringActor(ctx, timers, log, batching, onBatch))))
                 .onFailure(SupervisorStrategy.resume());
@@ -125,7 +145,7 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
         try {
             log.check(append.record());
         } catch (IllegalArgumentException e) {
-            append.done().completeExceptionally(e);
+            append.failed(e);
             return Behaviors.same();
         }
         pending.add(append);
@@ -169,13 +189,13 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
         } catch (IOException | RuntimeException e) {
             getContext().getLog().error("{}: a batch of {} entries was not logged", log.origin(), batch.size(), e);
             for (Append append : batch) {
-                append.done().completeExceptionally(e);
+                append.failed(e);
             }
             return;
         }
         List<byte[]> leafHashes = appended.leafHashes();
         for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).done().complete(new Appended(log.workspace(), appended.firstIndex() + i,
+            batch.get(i).appended(new Appended(log.workspace(), appended.firstIndex() + i,
                     Sha256Hash.of(leafHashes.get(i), "leaf hash"), appended.checkpoint()));
         }
         try {

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -253,6 +254,30 @@ class AnchoringActorTest {
             Thread.sleep(5);
         }
         assertTrue(batches.size() >= count, "the listener heard " + batches.size() + " batches, not " + count);
+    }
+
+    @Test
+    void aLimitedBacklogIsFullAtItsLimitAndHasRoomAgainAtHalf() throws Exception {
+        ActorRef<AnchoringActor.Command> actor = spawn(new AnchoringActor.Batching(100, Duration.ofHours(1)));
+        AppendBacklog limited = new AppendBacklog(4);
+        CountDownLatch room = new CountDownLatch(1);
+        List<CompletableFuture<Appended>> futures = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            futures.add(limited.send(actor, record(i)));
+        }
+        assertFalse(limited.isFull(), "3 of 4");
+        limited.whenRoomAgain(room::countDown);
+        futures.add(limited.send(actor, record(3)));
+        assertTrue(limited.isFull(), "4 of 4, none logged: the batch stays open for an hour");
+        assertEquals(1, room.getCount(), "no room before half of them are done");
+
+        actor.tell(new AnchoringActor.Stop()); // appends the open batch
+        for (CompletableFuture<Appended> f : futures) {
+            f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+        assertTrue(room.await(WAIT_SECONDS, TimeUnit.SECONDS), "woken once the batch was logged");
+        assertEquals(0, limited.size());
+        assertFalse(limited.isFull());
     }
 
     private ActorRef<AnchoringActor.Command> spawn(AnchoringActor.Batching batching) {

@@ -1,8 +1,5 @@
 package io.anchormq.broker.integrity;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-
 /**
  * Where sessions hand the messages that must be provable later (the anchoring log). Sessions consult it directly,
  * like the topic router, so there is no central actor on the path of every PUBLISH. Implementations must be
@@ -20,14 +17,31 @@ public interface IntegrityLog {
         LOGGED_BEFORE_ACK
     }
 
+    /** How one append ended; told once, on the log's own thread: hand it on, do not block. */
+    interface Outcome {
+
+        /** The entry is durably logged (told only to appends made with {@code confirm}). */
+        void logged(LogReceipt receipt);
+
+        /** The entry is not in the log. */
+        void failed(Throwable failure);
+    }
+
     /** How a message of this QoS on this topic is treated. */
     Coverage coverage(String topic, int qos);
 
     /**
-     * Appends a message. The stage completes once the entry is durably logged, or fails if it cannot be (it is
-     * then not in the log). Stages of one caller complete in the order of their appends.
+     * Appends a message. {@code outcome} hears of a failure, and, with {@code confirm}, of the receipt once the entry
+     * is durable; without it a success goes unannounced, which spares the log and the caller a message per append.
+     * The outcomes of one caller's appends are told in the order of its appends.
      */
-    CompletionStage<LogReceipt> append(LoggedMessage message);
+    void append(LoggedMessage message, boolean confirm, Outcome outcome);
+
+    /** Whether so many appends are outstanding that publishers should stop being read until there is room. */
+    boolean isBehind();
+
+    /** Runs {@code wake} once (on some thread) when the log has room again, at once if it has. */
+    void whenCaughtUp(Runnable wake);
 
     /** Logs nothing. */
     IntegrityLog NONE = new IntegrityLog() {
@@ -37,8 +51,18 @@ public interface IntegrityLog {
         }
 
         @Override
-        public CompletionStage<LogReceipt> append(LoggedMessage message) {
-            return CompletableFuture.failedFuture(new IllegalStateException("no integrity log configured"));
+        public void append(LoggedMessage message, boolean confirm, Outcome outcome) {
+            outcome.failed(new IllegalStateException("no integrity log configured"));
+        }
+
+        @Override
+        public boolean isBehind() {
+            return false;
+        }
+
+        @Override
+        public void whenCaughtUp(Runnable wake) {
+            wake.run();
         }
     };
 }

@@ -98,9 +98,10 @@ final class InboundPublishes {
             int deliveries = route(p, topic, client);
             reason = deliveries == 0 ? MqttReasonCodes.PubAck.NO_MATCHING_SUBSCRIBERS.byteValue() : 0;
             if (digest != null) {
+                boolean beforeAck = coverage == IntegrityLog.Coverage.LOGGED_BEFORE_ACK;
                 LoggedPublishes.Entry entry = logging.append(p.qos() > 0 ? p.packetId() : 0, topic, p.qos(), digest,
-                        client);
-                if (coverage == IntegrityLog.Coverage.LOGGED_BEFORE_ACK) {
+                        beforeAck, client);
+                if (beforeAck) {
                     waitFor = entry;
                 }
             }

@@ -41,7 +41,6 @@ final class LoggedPublishes {
     private final int window;
     private final LinkedHashMap<Integer, Entry> recent;
     private final ArrayDeque<PendingAck> acks = new ArrayDeque<>();
-    private int outstanding;
 
     /** @param window how many recent packet ids are remembered (at least the client's in-flight window) */
     LoggedPublishes(int window) {
@@ -61,7 +60,6 @@ final class LoggedPublishes {
             recent.remove(packetId); // re-insert so the window keeps the newest ids
             recent.put(packetId, e);
         }
-        outstanding++;
         return e;
     }
 
@@ -76,17 +74,13 @@ final class LoggedPublishes {
         return recent.get(packetId);
     }
 
+    /** The log told how the append ended (told of every failure, and of successes that were to be confirmed). */
     void completed(Entry e, boolean failed) {
         e.done = true;
         e.failed = failed;
-        outstanding--;
         if (failed) {
             recent.remove(e.packetId, e);
         }
-    }
-
-    int outstanding() {
-        return outstanding;
     }
 
     /** Acks must keep the order of their publishes (MQTT-4.6.0-2, -3): once one waits, the later ones queue too. */

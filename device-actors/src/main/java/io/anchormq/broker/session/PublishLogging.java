@@ -11,23 +11,38 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
  * The integrity log's part in a session's inbound publishes: appends, the PUBACKs / PUBRECs that wait for their
- * entries to be durable (in publish order, MQTT-4.6.0-2, -3), receipts, and pausing a publisher the log cannot keep
- * up with. Owned by the session actor, over the session's current state.
+ * entries to be durable (in publish order, MQTT-4.6.0-2, -3), receipts, and pausing a publisher while the log is
+ * behind. Owned by the session actor, over the session's current state.
  */
 final class PublishLogging {
+
+    /** Tells the session how an append ended, as a {@link SessionActor.Logged}. */
+    private record ToldToSession(ActorRef<SessionActor.Command> session, LoggedPublishes owner,
+                                 LoggedPublishes.Entry entry) implements IntegrityLog.Outcome {
+        @Override
+        public void logged(LogReceipt receipt) {
+            session.tell(new SessionActor.Logged(owner, entry, receipt, null));
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            session.tell(new SessionActor.Logged(owner, entry, null, failure));
+        }
+    }
 
     private final SessionState state;
     private final ActorContext<SessionActor.Command> context;
     private final SubscriptionRequests subscriptions;
     private final IntegrityLog integrity;
     private final BrokerMetrics metrics;
-    /** Appends not yet durable from which reading the publisher pauses. */
-    private final int highWatermark;
     private final int receiveMaximum;
+    /** For appends nobody waits for (wills): a failure is counted. */
+    private final IntegrityLog.Outcome countFailure;
 
     PublishLogging(SessionState state, ActorContext<SessionActor.Command> context, SubscriptionRequests subscriptions,
                    SessionRuntime rt) {
@@ -36,8 +51,17 @@ final class PublishLogging {
         this.subscriptions = subscriptions;
         this.integrity = rt.integrity();
         this.metrics = rt.metrics();
-        this.highWatermark = rt.settings().inboundBufferHighWatermark();
         this.receiveMaximum = rt.settings().receiveMaximum();
+        this.countFailure = new IntegrityLog.Outcome() {
+            @Override
+            public void logged(LogReceipt receipt) {
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                metrics.integrityLogFailures.increment();
+            }
+        };
     }
 
     /** What this session has handed to the log, created on first use. */
@@ -55,18 +79,32 @@ final class PublishLogging {
         return state.logged == null ? null : state.logged.earlierAppend(packetId);
     }
 
-    /** Hands a publish to the log; a Logged comes back to the actor when it is durable (or failed). */
-    LoggedPublishes.Entry append(int packetId, String topic, int qos, byte[] digest, ConnectedClient client) {
+    /**
+     * Hands a publish to the log. A Logged comes back to the actor if it fails, and once it is durable if the
+     * acknowledgement waits for that ({@code confirm}) or the client takes receipts.
+     */
+    LoggedPublishes.Entry append(int packetId, String topic, int qos, byte[] digest, boolean confirm,
+                                 ConnectedClient client) {
         LoggedPublishes owner = logged();
         LoggedPublishes.Entry entry = owner.appending(packetId, topic, digest);
-        context.pipeToSelf(integrity.append(new LoggedMessage(state.clientId, topic, qos, digest, Instant.now())),
-                (receipt, failure) -> new SessionActor.Logged(owner, entry, receipt, failure));
-        if (owner.outstanding() >= highWatermark && !client.readingHeldForLog) {
-            // the log is behind: stop reading this publisher rather than buffer without bound
+        integrity.append(new LoggedMessage(state.clientId, topic, qos, digest, Instant.now()),
+                confirm || subscriptions.receiptRoute() != null, new ToldToSession(context.getSelf(), owner, entry));
+        if (!client.readingHeldForLog && integrity.isBehind()) {
+            // stop reading this publisher rather than let the log's backlog grow without bound
             client.readingHeldForLog = true;
             client.connection.holdReading(ClientConnection.ReadHold.INTEGRITY_LOG, true);
+            ActorRef<SessionActor.Command> self = context.getSelf();
+            integrity.whenCaughtUp(() -> self.tell(new SessionActor.LogCaughtUp()));
         }
         return entry;
+    }
+
+    /** The log has room again: a publisher held for it is read again. */
+    void onCaughtUp(ConnectedClient client) {
+        if (client.readingHeldForLog) {
+            client.readingHeldForLog = false;
+            client.connection.holdReading(ClientConnection.ReadHold.INTEGRITY_LOG, false);
+        }
     }
 
     /** Logs a message nobody waits for (a will); a failure is counted. */
@@ -75,11 +113,7 @@ final class PublishLogging {
             return;
         }
         integrity.append(new LoggedMessage(state.clientId, m.topic(), m.qos(), PayloadDigest.sha256(m.payload()),
-                Instant.now())).whenComplete((receipt, failure) -> {
-                    if (failure != null) {
-                        metrics.integrityLogFailures.increment();
-                    }
-                });
+                Instant.now()), false, countFailure);
     }
 
     /** Sends a PUBACK (QoS 1) or PUBREC (QoS 2), after {@code waitFor} is durable and after earlier acks. */
@@ -117,7 +151,7 @@ final class PublishLogging {
         return true;
     }
 
-    /** Sends the acknowledgements whose entries are durable now, and reads the publisher again once the log caught up. */
+    /** Sends the acknowledgements whose entries are durable now, in order. */
     void sendReadyAcks(ConnectedClient client) {
         LoggedPublishes owner = state.logged;
         for (LoggedPublishes.PendingAck ack; (ack = owner.pollReady()) != null; ) {
@@ -133,10 +167,6 @@ final class PublishLogging {
             } else {
                 client.sendReply(ackType(ack.qos()), ack.packetId(), ack.reasonCode());
             }
-        }
-        if (client.readingHeldForLog && owner.outstanding() <= highWatermark / 2) {
-            client.readingHeldForLog = false;
-            client.connection.holdReading(ClientConnection.ReadHold.INTEGRITY_LOG, false);
         }
     }
 

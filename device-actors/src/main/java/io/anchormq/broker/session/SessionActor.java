@@ -64,6 +64,10 @@ public final class SessionActor {
     record BackPressureElapsed() implements Command {
     }
 
+    /** The integrity log has room again after this session's publisher was held for it. */
+    record LogCaughtUp() implements Command {
+    }
+
     record WillDelayElapsed() implements Command {
     }
 
@@ -166,6 +170,7 @@ public final class SessionActor {
                 .onMessage(Writable.class, w -> Behaviors.same())
                 .onMessage(SubscriberUncongested.class, u -> Behaviors.same())
                 .onMessage(BackPressureElapsed.class, b -> Behaviors.same())
+                .onMessage(LogCaughtUp.class, c -> Behaviors.same())
                 .build();
     }
 
@@ -203,6 +208,10 @@ public final class SessionActor {
                 .onMessage(BackPressureElapsed.class, b -> {
                     gate.onBackPressureElapsed(client.connection, process);
                     return afterPackets(client);
+                })
+                .onMessage(LogCaughtUp.class, c -> {
+                    logging.onCaughtUp(client);
+                    return Behaviors.same();
                 })
                 .onMessage(WillDelayElapsed.class, w -> willDelay.onElapsed() ? saved() : Behaviors.same())
                 // the expiry timer was cancelled on attach; one that fired before finds the client back

@@ -93,20 +93,38 @@ class LoggingAndBackPressureTest {
     }
 
     @Test
-    void aPublisherTheLogFallsBehindIsNotReadUntilHalfOfItsAppendsAreDurable() throws Exception {
-        try (SessionHarness broker = new SessionHarness("anchormq.mqtt.inbound-buffer-high-watermark = 4")) {
+    void anAppendIsConfirmedOnlyWhenItsAcknowledgementOrAReceiptWaitsForIt() throws Exception {
+        try (SessionHarness broker = new SessionHarness()) {
             TestConnection pub = broker.connected("pub", false, true, false);
-            TestIntegrityLog.Append[] appends = new TestIntegrityLog.Append[4];
-            for (int i = 0; i < 4; i++) {
-                broker.publish(pub, "logged/x", 1, i + 1, "m" + i);
-                appends[i] = broker.integrity.next();
-            }
-            awaitTrue(() -> pub.isHeld(ReadHold.INTEGRITY_LOG));
-            appends[0].durable(0);
+            broker.publish(pub, "journal/a", 1, 1, "acknowledged at once");
             expectAck(pub, MqttMessageType.PUBACK, 1);
-            assertTrue(pub.isHeld(ReadHold.INTEGRITY_LOG), "3 of 4 outstanding: still held");
-            appends[1].durable(1);
-            expectAck(pub, MqttMessageType.PUBACK, 2);
+            assertFalse(broker.integrity.next().confirm());
+            broker.publish(pub, "logged/a", 1, 2, "acknowledged once durable");
+            assertTrue(broker.integrity.next().confirm());
+
+            TestConnection dev = broker.subscriber("dev", false, true, "$SYS/anchormq/receipts/dev", 1);
+            broker.publish(dev, "journal/b", 1, 3, "with a receipt");
+            expectAck(dev, MqttMessageType.PUBACK, 3);
+            TestIntegrityLog.Append append = broker.integrity.next();
+            assertTrue(append.confirm(), "the device takes receipts");
+            append.durable(4);
+            expectPublish(dev, "$SYS/anchormq/receipts/dev", null);
+        }
+    }
+
+    @Test
+    void aPublisherIsNotReadWhileTheLogIsBehindAndOnlyToldOfWhatItWaitsFor() throws Exception {
+        try (SessionHarness broker = new SessionHarness()) {
+            TestConnection pub = broker.connected("pub", false, true, false);
+            broker.publish(pub, "plain/x", 1, 1, "not logged");
+            expectAck(pub, MqttMessageType.PUBACK, 1);
+            assertFalse(pub.isHeld(ReadHold.INTEGRITY_LOG));
+
+            broker.integrity.behind(true);
+            broker.publish(pub, "logged/x", 1, 2, "logged while the log is behind");
+            assertTrue(broker.integrity.next().confirm(), "the PUBACK waits for it: confirmed");
+            awaitTrue(() -> pub.isHeld(ReadHold.INTEGRITY_LOG));
+            broker.integrity.behind(false);
             awaitTrue(() -> !pub.isHeld(ReadHold.INTEGRITY_LOG));
         }
     }

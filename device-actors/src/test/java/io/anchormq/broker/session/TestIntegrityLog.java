@@ -3,42 +3,67 @@ package io.anchormq.broker.session;
 import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.broker.integrity.LogReceipt;
 import io.anchormq.broker.integrity.LoggedMessage;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The integrity log's hook, implemented for session tests: topics under {@code logged/} are logged before their
- * acknowledgement, and a test decides when (and whether) each append becomes durable.
+ * acknowledgement, under {@code journal/} logged with the acknowledgement at once, and a test decides when (and whether) each append becomes durable, and when the log is behind.
  */
 final class TestIntegrityLog implements IntegrityLog {
 
     /** One append the session made, completed by the test. */
-    record Append(LoggedMessage message, CompletableFuture<LogReceipt> result) {
+    record Append(LoggedMessage message, boolean confirm, Outcome outcome) {
 
         void durable(long leafIndex) {
-            result.complete(new LogReceipt("default", leafIndex, new byte[32], "checkpoint " + leafIndex));
+            if (confirm) {
+                outcome.logged(new LogReceipt("default", leafIndex, new byte[32], "checkpoint " + leafIndex));
+            }
         }
 
         void failed() {
-            result.completeExceptionally(new IllegalStateException("disk full"));
+            outcome.failed(new IllegalStateException("disk full"));
         }
     }
 
     private final BlockingQueue<Append> appends = new LinkedBlockingQueue<>();
+    private final List<Runnable> waitingForRoom = new CopyOnWriteArrayList<>();
+    private volatile boolean behind;
 
     @Override
     public Coverage coverage(String topic, int qos) {
-        return topic.startsWith("logged/") && qos > 0 ? Coverage.LOGGED_BEFORE_ACK : Coverage.NONE;
+        if (qos == 0) {
+            return Coverage.NONE;
+        }
+        return topic.startsWith("logged/") ? Coverage.LOGGED_BEFORE_ACK
+                : topic.startsWith("journal/") ? Coverage.LOGGED : Coverage.NONE;
     }
 
     @Override
-    public CompletionStage<LogReceipt> append(LoggedMessage message) {
-        Append a = new Append(message, new CompletableFuture<>());
-        appends.add(a);
-        return a.result();
+    public void append(LoggedMessage message, boolean confirm, Outcome outcome) {
+        appends.add(new Append(message, confirm, outcome));
+    }
+
+    @Override
+    public boolean isBehind() {
+        return behind;
+    }
+
+    @Override
+    public void whenCaughtUp(Runnable wake) {
+        waitingForRoom.add(wake);
+    }
+
+    /** The log falls behind, or catches up (waking whoever waits for room). */
+    void behind(boolean isBehind) {
+        behind = isBehind;
+        if (!isBehind) {
+            waitingForRoom.forEach(Runnable::run);
+            waitingForRoom.clear();
+        }
     }
 
     /** The next append, waiting up to 5 s. */

@@ -5,6 +5,7 @@ import io.anchormq.anchoring.chain.ChainAnchorer;
 import io.anchormq.anchoring.chain.ChainAnchorerConfig;
 import io.anchormq.anchoring.log.AnchoringActor;
 import io.anchormq.anchoring.log.AppendBacklog;
+import io.anchormq.anchoring.log.AppendListener;
 import io.anchormq.anchoring.log.Appended;
 import io.anchormq.anchoring.log.LogRecord;
 import io.anchormq.anchoring.log.WorkspaceLog;
@@ -16,8 +17,6 @@ import io.anchormq.broker.integrity.LoggedMessage;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -33,12 +32,14 @@ import org.slf4j.LoggerFactory;
 public final class AnchoringService implements IntegrityLog, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AnchoringService.class);
+    /** Configured in reference.conf: one thread, many appends per turn. */
+    static final String DISPATCHER = "anchormq.anchoring.dispatcher";
 
     private final AnchoringSettings settings;
     private final WorkspaceLog workspaceLog;
     private final ActorRef<AnchoringActor.Command> actor;
     private final ChainAnchorer chain;
-    private final AppendBacklog backlog = new AppendBacklog();
+    private final AppendBacklog backlog;
     /** The last checkpoint handed to the chain anchorer (many entries share one checkpoint). */
     private volatile String offeredCheckpoint;
 
@@ -48,6 +49,7 @@ public final class AnchoringService implements IntegrityLog, AutoCloseable {
         this.workspaceLog = workspaceLog;
         this.actor = actor;
         this.chain = chain;
+        this.backlog = new AppendBacklog(settings.maxBacklog());
     }
 
     /** Opens (and checks) the workspace's log, starts its actor and, if configured, the chain anchorer. */
@@ -59,11 +61,11 @@ public final class AnchoringService implements IntegrityLog, AutoCloseable {
             if (settings.chain().enabled()) {
                 chain = ChainAnchorer.start(chainConfig(settings));
             }
-            // the actor writes and fsyncs files: it runs on the dispatcher meant for blocking work
+            // the actor writes and fsyncs files: it runs on a thread of its own, never on the sessions' dispatcher
             ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(workspaceLog,
                             new AnchoringActor.Batching(settings.batchMaxEntries(), settings.batchMaxDelay()),
                             batch -> { }),
-                    "anchoring-" + settings.workspace(), DispatcherSelector.blocking());
+                    "anchoring-" + settings.workspace(), DispatcherSelector.fromConfig(DISPATCHER));
             AnchoringService service = new AnchoringService(settings, workspaceLog, actor, chain);
             log.info("integrity log {} at {} ({} entries), chain anchoring {}", settings.origin(),
                     settings.logDirectory().toAbsolutePath(), workspaceLog.size(),
@@ -107,14 +109,49 @@ public final class AnchoringService implements IntegrityLog, AutoCloseable {
     }
 
     @Override
-    public CompletionStage<LogReceipt> append(LoggedMessage m) {
+    public void append(LoggedMessage m, boolean confirm, Outcome outcome) {
         AnchorRoute route = routeOf(m.topic(), m.qos());
-        CompletableFuture<Appended> done = backlog.send(actor,
-                new LogRecord(m.clientId(), m.topic(), m.qos(), m.payloadSha256(), m.receivedAt()));
-        if (chain != null && route != null && route.mode() == AnchorRoute.Mode.CHAIN) {
-            done.thenAccept(a -> offerToChain(a.checkpoint()));
+        boolean toChain = chain != null && route != null && route.mode() == AnchorRoute.Mode.CHAIN;
+        backlog.send(actor, new LogRecord(m.clientId(), m.topic(), m.qos(), m.payloadSha256(), m.receivedAt()),
+                new Told(confirm, toChain, outcome));
+    }
+
+    @Override
+    public boolean isBehind() {
+        return backlog.isFull();
+    }
+
+    @Override
+    public void whenCaughtUp(Runnable wake) {
+        backlog.whenRoomAgain(wake);
+    }
+
+    /** Tells the session what it asked to hear, and hands a chain-routed entry's checkpoint to the anchorer. */
+    private final class Told implements AppendListener {
+        private final boolean confirm;
+        private final boolean toChain;
+        private final Outcome outcome;
+
+        Told(boolean confirm, boolean toChain, Outcome outcome) {
+            this.confirm = confirm;
+            this.toChain = toChain;
+            this.outcome = outcome;
         }
-        return done.thenApply(a -> new LogReceipt(a.workspace(), a.index(), a.leafHash().bytes(), a.checkpoint()));
+
+        @Override
+        public void appended(Appended a) {
+            if (toChain) {
+                offerToChain(a.checkpoint());
+            }
+            if (confirm) {
+                outcome.logged(new LogReceipt(a.workspace(), a.index(), a.leafHash().bytes(), a.checkpoint()));
+            }
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            outcome.failed(failure);
+        }
     }
 
     private AnchorRoute routeOf(String topic, int qos) {

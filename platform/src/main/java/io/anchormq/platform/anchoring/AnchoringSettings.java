@@ -20,6 +20,7 @@ public record AnchoringSettings(
         List<String> signingKeys,
         int batchMaxEntries,
         Duration batchMaxDelay,
+        int maxBacklog,
         List<AnchorRoute> routes,
         Chain chain) {
 
@@ -51,6 +52,7 @@ public record AnchoringSettings(
                 stringList(a, "signing-keys"),
                 a.getInt("batch.max-entries"),
                 a.getDuration("batch.max-delay"),
+                a.getInt("max-backlog"),
                 List.copyOf(routes),
                 new Chain(c.getBoolean("enabled"), URI.create(c.getString("rpc-url")), c.getString("private-key"),
                         c.getString("contract"), c.getLong("chain-id"), c.getDuration("interval"),
