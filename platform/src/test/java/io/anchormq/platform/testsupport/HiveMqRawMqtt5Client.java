@@ -1,4 +1,4 @@
-package io.anchormq.platform;
+package io.anchormq.platform.testsupport;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -17,12 +17,12 @@ import java.util.Optional;
  * Topic Alias properties on an inbound PUBLISH, and sending a PUBLISH that uses a client-chosen topic alias.
  * Inbound PUBLISHes: QoS 0 and 1 only (QoS 1 is acknowledged automatically when read).
  */
-final class HiveMqRawMqtt5Client implements AutoCloseable {
+public final class HiveMqRawMqtt5Client implements AutoCloseable {
 
     /** A received PUBLISH with the properties the tests look at. */
-    record Publish(String topicName, int qos, boolean retain, boolean dup, Integer topicAlias,
+    public record Publish(String topicName, int qos, boolean retain, boolean dup, Integer topicAlias,
                    List<Integer> subscriptionIds, byte[] payload) {
-        String payloadUtf8() {
+        public String payloadUtf8() {
             return new String(payload, StandardCharsets.UTF_8);
         }
     }
@@ -39,7 +39,7 @@ final class HiveMqRawMqtt5Client implements AutoCloseable {
     }
 
     /** Connects with clean start, keep alive 60 and the given Topic Alias Maximum (0 = property omitted). */
-    static HiveMqRawMqtt5Client connect(int port, String clientId, int topicAliasMaximum) throws IOException {
+    public static HiveMqRawMqtt5Client connect(int port, String clientId, int topicAliasMaximum) throws IOException {
         Socket socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(5000);
         HiveMqRawMqtt5Client client = new HiveMqRawMqtt5Client(socket);
@@ -73,7 +73,7 @@ final class HiveMqRawMqtt5Client implements AutoCloseable {
     }
 
     /** Sends one SUBSCRIBE (one filter) carrying the given Subscription Identifier; returns the SUBACK reason code. */
-    int subscribe(String filter, int qos, int subscriptionId) throws IOException {
+    public int subscribe(String filter, int qos, int subscriptionId) throws IOException {
         int packetId = nextPacketId++;
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(packetId >> 8);
@@ -101,7 +101,7 @@ final class HiveMqRawMqtt5Client implements AutoCloseable {
      * Sends a PUBLISH. topicName may be "" when topicAlias refers to an alias set earlier on this connection;
      * topicAlias 0 means no alias property. QoS 1 waits for the PUBACK and returns its reason code; QoS 0 returns -1.
      */
-    int publish(String topicName, int topicAlias, int qos, byte[] payload) throws IOException {
+    public int publish(String topicName, int topicAlias, int qos, byte[] payload) throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeString(body, topicName);
         int packetId = 0;
@@ -140,7 +140,7 @@ final class HiveMqRawMqtt5Client implements AutoCloseable {
      * when it retransmits before receiving PUBREC), then completes the flow with PUBREL. Returns the reason codes of
      * the two PUBRECs and the PUBCOMP.
      */
-    int[] publishQos2WithRetransmission(String topicName, byte[] payload) throws IOException {
+    public int[] publishQos2WithRetransmission(String topicName, byte[] payload) throws IOException {
         int packetId = nextPacketId++;
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeString(body, topicName);
@@ -173,7 +173,7 @@ final class HiveMqRawMqtt5Client implements AutoCloseable {
     }
 
     /** Next PUBLISH within the timeout (other packets are skipped), or empty. */
-    Optional<Publish> readPublish(long timeoutMillis) throws IOException {
+    public Optional<Publish> readPublish(long timeoutMillis) throws IOException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (true) {
             long remaining = deadline - System.currentTimeMillis();

@@ -1,18 +1,21 @@
-package io.anchormq.platform;
+package io.anchormq.platform.protocol;
 
-import static io.anchormq.platform.PahoTestClients.unique;
-import static io.anchormq.platform.PahoTestClients.utf8;
+import static io.anchormq.platform.testsupport.PahoTestClients.unique;
+import static io.anchormq.platform.testsupport.PahoTestClients.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.anchormq.platform.PahoTestClients.V3;
-import io.anchormq.platform.PahoTestClients.V5;
-import io.anchormq.platform.RawMqttClient.Connect;
-import io.anchormq.platform.RawMqttClient.Packet;
-import io.anchormq.platform.RawMqttClient.Props;
-import io.anchormq.platform.RawMqttClient.Publish;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.PahoTestClients;
+import io.anchormq.platform.testsupport.PahoTestClients.V3;
+import io.anchormq.platform.testsupport.PahoTestClients.V5;
+import io.anchormq.platform.testsupport.RawMqttClient;
+import io.anchormq.platform.testsupport.RawMqttClient.Connect;
+import io.anchormq.platform.testsupport.RawMqttClient.Packet;
+import io.anchormq.platform.testsupport.RawMqttClient.Props;
+import io.anchormq.platform.testsupport.RawMqttClient.Publish;
 import java.io.IOException;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;

@@ -1,4 +1,4 @@
-package io.anchormq.platform;
+package io.anchormq.platform.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,61 +35,61 @@ import java.util.function.Predicate;
  *
  * <p>Not thread-safe; one thread per client.
  */
-final class RawMqttClient implements AutoCloseable {
+public final class RawMqttClient implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------- packet types
-    static final int CONNECT = 1;
-    static final int CONNACK = 2;
-    static final int PUBLISH = 3;
-    static final int PUBACK = 4;
-    static final int PUBREC = 5;
-    static final int PUBREL = 6;
-    static final int PUBCOMP = 7;
-    static final int SUBSCRIBE = 8;
-    static final int SUBACK = 9;
+    public static final int CONNECT = 1;
+    public static final int CONNACK = 2;
+    public static final int PUBLISH = 3;
+    public static final int PUBACK = 4;
+    public static final int PUBREC = 5;
+    public static final int PUBREL = 6;
+    public static final int PUBCOMP = 7;
+    public static final int SUBSCRIBE = 8;
+    public static final int SUBACK = 9;
     static final int UNSUBSCRIBE = 10;
     static final int UNSUBACK = 11;
     static final int PINGREQ = 12;
-    static final int PINGRESP = 13;
-    static final int DISCONNECT = 14;
+    public static final int PINGRESP = 13;
+    public static final int DISCONNECT = 14;
     static final int AUTH = 15;
 
     /** Protocol level byte of MQTT 3.1.1. */
-    static final int V3_1_1 = 4;
+    public static final int V3_1_1 = 4;
     /** Protocol level byte of MQTT 5.0. */
-    static final int V5 = 5;
+    public static final int V5 = 5;
 
     // ------------------------------------------------------------------------------------------ property identifiers
-    static final int PAYLOAD_FORMAT_INDICATOR = 0x01;
-    static final int MESSAGE_EXPIRY_INTERVAL = 0x02;
-    static final int CONTENT_TYPE = 0x03;
-    static final int RESPONSE_TOPIC = 0x08;
-    static final int CORRELATION_DATA = 0x09;
-    static final int SUBSCRIPTION_IDENTIFIER = 0x0B;
-    static final int SESSION_EXPIRY_INTERVAL = 0x11;
-    static final int ASSIGNED_CLIENT_IDENTIFIER = 0x12;
-    static final int SERVER_KEEP_ALIVE = 0x13;
+    public static final int PAYLOAD_FORMAT_INDICATOR = 0x01;
+    public static final int MESSAGE_EXPIRY_INTERVAL = 0x02;
+    public static final int CONTENT_TYPE = 0x03;
+    public static final int RESPONSE_TOPIC = 0x08;
+    public static final int CORRELATION_DATA = 0x09;
+    public static final int SUBSCRIPTION_IDENTIFIER = 0x0B;
+    public static final int SESSION_EXPIRY_INTERVAL = 0x11;
+    public static final int ASSIGNED_CLIENT_IDENTIFIER = 0x12;
+    public static final int SERVER_KEEP_ALIVE = 0x13;
     static final int AUTHENTICATION_METHOD = 0x15;
     static final int AUTHENTICATION_DATA = 0x16;
-    static final int REQUEST_PROBLEM_INFORMATION = 0x17;
-    static final int WILL_DELAY_INTERVAL = 0x18;
+    public static final int REQUEST_PROBLEM_INFORMATION = 0x17;
+    public static final int WILL_DELAY_INTERVAL = 0x18;
     static final int REQUEST_RESPONSE_INFORMATION = 0x19;
     static final int RESPONSE_INFORMATION = 0x1A;
     static final int SERVER_REFERENCE = 0x1C;
-    static final int REASON_STRING = 0x1F;
-    static final int RECEIVE_MAXIMUM = 0x21;
-    static final int TOPIC_ALIAS_MAXIMUM = 0x22;
-    static final int TOPIC_ALIAS = 0x23;
+    public static final int REASON_STRING = 0x1F;
+    public static final int RECEIVE_MAXIMUM = 0x21;
+    public static final int TOPIC_ALIAS_MAXIMUM = 0x22;
+    public static final int TOPIC_ALIAS = 0x23;
     static final int MAXIMUM_QOS = 0x24;
     static final int RETAIN_AVAILABLE = 0x25;
     static final int USER_PROPERTY = 0x26;
-    static final int MAXIMUM_PACKET_SIZE = 0x27;
+    public static final int MAXIMUM_PACKET_SIZE = 0x27;
     static final int WILDCARD_SUBSCRIPTION_AVAILABLE = 0x28;
     static final int SUBSCRIPTION_IDENTIFIER_AVAILABLE = 0x29;
     static final int SHARED_SUBSCRIPTION_AVAILABLE = 0x2A;
 
     /** Default wait used by the convenience methods that take no timeout. */
-    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
     private final Socket socket;
     private final InputStream in;
@@ -107,7 +107,7 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** Opens a TCP connection to 127.0.0.1:{@code port}. Nothing is sent. */
-    static RawMqttClient open(int port) throws IOException {
+    public static RawMqttClient open(int port) throws IOException {
         return open("127.0.0.1", port, Duration.ofSeconds(5));
     }
 
@@ -125,17 +125,17 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** The underlying socket, e.g. for {@link Socket#shutdownOutput()} or buffer tuning. */
-    Socket socket() {
+    public Socket socket() {
         return socket;
     }
 
     /** Protocol level used to decode incoming packets (4 = 3.1.1, 5 = 5.0). */
-    int protocolVersion() {
+    public int protocolVersion() {
         return protocolVersion;
     }
 
     /** Overrides the protocol level used to decode incoming packets. */
-    RawMqttClient protocolVersion(int version) {
+    public RawMqttClient protocolVersion(int version) {
         this.protocolVersion = version;
         return this;
     }
@@ -143,20 +143,20 @@ final class RawMqttClient implements AutoCloseable {
     // ============================================================================================== sending
 
     /** Writes the bytes as they are and flushes. */
-    RawMqttClient send(byte[] bytes) throws IOException {
+    public RawMqttClient send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
         return this;
     }
 
     /** Sends the CONNECT and from now on decodes incoming packets as the CONNECT's protocol version. */
-    RawMqttClient send(Connect connect) throws IOException {
+    public RawMqttClient send(Connect connect) throws IOException {
         protocolVersion = connect.protocolLevel == V5 ? V5 : V3_1_1;
         return send(connect.encode());
     }
 
     /** Sends the PUBLISH (its protocol version is taken from the builder). */
-    RawMqttClient send(Publish publish) throws IOException {
+    public RawMqttClient send(Publish publish) throws IOException {
         return send(publish.encode());
     }
 
@@ -165,7 +165,7 @@ final class RawMqttClient implements AutoCloseable {
      *
      * @return the CONNACK
      */
-    Packet connect(Connect connect) throws IOException {
+    public Packet connect(Connect connect) throws IOException {
         send(connect);
         Packet connack = expectPacket(CONNACK, DEFAULT_TIMEOUT);
         assertEquals(0, connack.reasonCode, () -> "CONNACK not successful: " + connack);
@@ -173,12 +173,12 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** Connects with MQTT 3.1.1, clean session, keep alive 0; asserts CONNACK 0x00. */
-    Packet connect311(String clientId) throws IOException {
+    public Packet connect311(String clientId) throws IOException {
         return connect(Connect.v311(clientId));
     }
 
     /** Connects with MQTT 5.0, clean start, keep alive 0, no properties; asserts CONNACK 0x00. */
-    Packet connect5(String clientId) throws IOException {
+    public Packet connect5(String clientId) throws IOException {
         return connect(Connect.v5(clientId));
     }
 
@@ -186,7 +186,7 @@ final class RawMqttClient implements AutoCloseable {
      * Subscribes to one filter with the given options byte (QoS in the low two bits), no properties, and asserts the
      * SUBACK carries {@code expectedReasonCode}.
      */
-    Packet subscribe(int packetId, String filter, int options, int expectedReasonCode) throws IOException {
+    public Packet subscribe(int packetId, String filter, int options, int expectedReasonCode) throws IOException {
         send(subscribe(protocolVersion, packetId, Props.NONE, new Subscription(filter, options)));
         Packet suback = expectPacket(SUBACK, DEFAULT_TIMEOUT);
         assertEquals(packetId, suback.packetId, () -> "SUBACK packet id: " + suback);
@@ -195,7 +195,7 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** Sends a normal DISCONNECT (reason 0x00 for 5.0) and closes the socket. */
-    void disconnectAndClose() {
+    public void disconnectAndClose() {
         try {
             send(disconnect(protocolVersion, 0x00, Props.NONE));
         } catch (IOException ignored) {
@@ -222,7 +222,7 @@ final class RawMqttClient implements AutoCloseable {
      * @return the packet, or {@code null} if none completed within the timeout (a partially received packet is kept)
      * @throws ConnectionClosedException if the server closed or reset the connection before a complete packet
      */
-    Packet poll(Duration timeout) throws IOException {
+    public Packet poll(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Packet packet = tryParse();
@@ -264,7 +264,7 @@ final class RawMqttClient implements AutoCloseable {
      *
      * @return the decoded packet
      */
-    Packet expectPacket(int type, Duration timeout) throws IOException {
+    public Packet expectPacket(int type, Duration timeout) throws IOException {
         Packet packet;
         try {
             packet = poll(timeout);
@@ -281,7 +281,7 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** {@link #expectPacket(int, Duration)} with {@link #DEFAULT_TIMEOUT}. */
-    Packet expectPacket(int type) throws IOException {
+    public Packet expectPacket(int type) throws IOException {
         return expectPacket(type, DEFAULT_TIMEOUT);
     }
 
@@ -290,7 +290,7 @@ final class RawMqttClient implements AutoCloseable {
      *
      * @return the first matching packet
      */
-    Packet awaitPacket(Predicate<Packet> matcher, String description, Duration timeout) throws IOException {
+    public Packet awaitPacket(Predicate<Packet> matcher, String description, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<Packet> skipped = new ArrayList<>();
         while (true) {
@@ -313,7 +313,7 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** Asserts that the next packet is a DISCONNECT with {@code reasonCode} (MQTT 5). */
-    Packet expectDisconnect(int reasonCode, Duration timeout) throws IOException {
+    public Packet expectDisconnect(int reasonCode, Duration timeout) throws IOException {
         Packet disconnect = expectPacket(DISCONNECT, timeout);
         assertEquals(hex(reasonCode), hex(disconnect.reasonCode), () -> "DISCONNECT reason code of " + disconnect);
         return disconnect;
@@ -323,7 +323,7 @@ final class RawMqttClient implements AutoCloseable {
      * Asserts that the next packet is a PUBLISH to {@code topic} with {@code payload}, and acknowledges it if its QoS
      * is 1 (PUBACK) or 2 (PUBREC; the caller continues the QoS 2 flow).
      */
-    Packet expectPublish(String topic, byte[] payload, Duration timeout) throws IOException {
+    public Packet expectPublish(String topic, byte[] payload, Duration timeout) throws IOException {
         Packet publish = expectPacket(PUBLISH, timeout);
         assertEquals(topic, publish.topic, () -> "topic of " + publish);
         assertArrayEquals(payload, publish.payload, () -> "payload of " + publish);
@@ -339,7 +339,7 @@ final class RawMqttClient implements AutoCloseable {
      * Asserts that the server closes the connection (EOF or reset) within {@code timeout} without sending any
      * further packet.
      */
-    void expectClosed(Duration timeout) throws IOException {
+    public void expectClosed(Duration timeout) throws IOException {
         try {
             Packet packet = poll(timeout);
             if (packet == null) {
@@ -362,7 +362,7 @@ final class RawMqttClient implements AutoCloseable {
      *
      * @return the DISCONNECT received, or {@code null} if the connection was closed without one
      */
-    Packet expectClosedAfterOptionalDisconnect(Duration timeout, int... allowedReasonCodes) throws IOException {
+    public Packet expectClosedAfterOptionalDisconnect(Duration timeout, int... allowedReasonCodes) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Packet packet;
         try {
@@ -383,7 +383,7 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** Asserts that no packet arrives and the connection stays open for {@code duration}. */
-    void expectNothing(Duration duration) throws IOException {
+    public void expectNothing(Duration duration) throws IOException {
         Packet packet;
         try {
             packet = poll(duration);
@@ -396,7 +396,7 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** Sends PINGREQ and asserts PINGRESP: the connection is open and being served. */
-    void expectAlive() throws IOException {
+    public void expectAlive() throws IOException {
         send(pingreq());
         expectPacket(PINGRESP, DEFAULT_TIMEOUT);
     }
@@ -451,32 +451,32 @@ final class RawMqttClient implements AutoCloseable {
     // ============================================================================================== decoded packets
 
     /** One packet received from the server, decoded as far as its type allows. */
-    static final class Packet {
+    public static final class Packet {
         /** Packet type, 1..15. */
-        final int type;
+        public final int type;
         /** The four low bits of the fixed header. */
         final int flags;
         /** Everything after the remaining length. */
-        final byte[] body;
+        public final byte[] body;
         /** Protocol version it was decoded with. */
         final int version;
         /** Packet identifier, or -1 if the type has none. */
-        int packetId = -1;
+        public int packetId = -1;
         /**
          * CONNACK return/reason code; PUBACK/PUBREC/PUBREL/PUBCOMP/DISCONNECT/AUTH reason code (0 when omitted);
          * -1 for other types.
          */
-        int reasonCode = -1;
+        public int reasonCode = -1;
         /** CONNACK session present flag. */
-        boolean sessionPresent;
+        public boolean sessionPresent;
         /** MQTT 5 properties (empty for 3.1.1 or when absent). */
-        Props properties = Props.NONE;
+        public Props properties = Props.NONE;
         /** PUBLISH topic name (may be empty when a topic alias is used). */
-        String topic;
+        public String topic;
         /** PUBLISH payload. */
-        byte[] payload;
+        public byte[] payload;
         /** SUBACK return codes / UNSUBACK reason codes (MQTT 5). */
-        List<Integer> reasonCodes = List.of();
+        public List<Integer> reasonCodes = List.of();
 
         private Packet(int type, int flags, byte[] body, int version) {
             this.type = type;
@@ -485,11 +485,11 @@ final class RawMqttClient implements AutoCloseable {
             this.version = version;
         }
 
-        int qos() {
+        public int qos() {
             return (flags >> 1) & 3;
         }
 
-        boolean dup() {
+        public boolean dup() {
             return (flags & 8) != 0;
         }
 
@@ -497,7 +497,7 @@ final class RawMqttClient implements AutoCloseable {
             return (flags & 1) != 0;
         }
 
-        String payloadAsString() {
+        public String payloadAsString() {
             return payload == null ? null : new String(payload, StandardCharsets.UTF_8);
         }
 
@@ -596,7 +596,7 @@ final class RawMqttClient implements AutoCloseable {
         return type >= 0 && type < names.length ? names[type] : "TYPE" + type;
     }
 
-    static String hex(int value) {
+    public static String hex(int value) {
         return String.format("0x%02X", value);
     }
 
@@ -688,16 +688,16 @@ final class RawMqttClient implements AutoCloseable {
      * variable byte integers, Long for four-byte integers, String for UTF-8 strings, byte[] for binary data and
      * String[2] for user properties. Any identifier may be added (also invalid or duplicate ones, for hostile tests).
      */
-    static final class Props {
+    public static final class Props {
         /** Shared empty instance; do not add to it. */
-        static final Props NONE = new Props();
+        public static final Props NONE = new Props();
 
         enum Kind { BYTE, TWO_BYTE, FOUR_BYTE, VAR_INT, UTF8, BINARY, PAIR }
 
         private final List<Integer> ids = new ArrayList<>();
         private final List<Object> values = new ArrayList<>();
 
-        static Props of() {
+        public static Props of() {
             return new Props();
         }
 
@@ -725,20 +725,20 @@ final class RawMqttClient implements AutoCloseable {
         }
 
         /** Adds a byte, two-byte, four-byte or variable byte integer property. */
-        Props integer(int id, long value) {
+        public Props integer(int id, long value) {
             Kind kind = kind(id);
             return add(id, kind == Kind.FOUR_BYTE ? (Object) value : (Object) (int) value);
         }
 
-        Props string(int id, String value) {
+        public Props string(int id, String value) {
             return add(id, value);
         }
 
-        Props binary(int id, byte[] value) {
+        public Props binary(int id, byte[] value) {
             return add(id, value);
         }
 
-        Props userProperty(String key, String value) {
+        public Props userProperty(String key, String value) {
             return add(USER_PROPERTY, new String[] {key, value});
         }
 
@@ -757,17 +757,17 @@ final class RawMqttClient implements AutoCloseable {
         }
 
         /** First integer value of the identifier (any integer kind), or null. */
-        Long getLong(int id) {
+        public Long getLong(int id) {
             Object v = get(id);
             return v == null ? null : ((Number) v).longValue();
         }
 
-        String getString(int id) {
+        public String getString(int id) {
             return (String) get(id);
         }
 
         /** All values of a repeatable identifier (user property, subscription identifier), in order. */
-        List<Object> getAll(int id) {
+        public List<Object> getAll(int id) {
             List<Object> all = new ArrayList<>();
             for (int i = 0; i < ids.size(); i++) {
                 if (ids.get(i) == id) {
@@ -822,7 +822,7 @@ final class RawMqttClient implements AutoCloseable {
     // ============================================================================================== encoding
 
     /** Writes a variable byte integer (no range check, so callers may encode out-of-spec values up to 2^28-1). */
-    static void writeVarInt(ByteArrayOutputStream out, int value) {
+    public static void writeVarInt(ByteArrayOutputStream out, int value) {
         do {
             int digit = value & 0x7F;
             value >>>= 7;
@@ -830,7 +830,7 @@ final class RawMqttClient implements AutoCloseable {
         } while (value > 0);
     }
 
-    static void writeU16(ByteArrayOutputStream out, int value) {
+    public static void writeU16(ByteArrayOutputStream out, int value) {
         out.write((value >> 8) & 0xFF);
         out.write(value & 0xFF);
     }
@@ -841,18 +841,18 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** 2-byte length prefix + UTF-8 bytes. */
-    static void writeUtf8(ByteArrayOutputStream out, String value) {
+    public static void writeUtf8(ByteArrayOutputStream out, String value) {
         writeBinary(out, value.getBytes(StandardCharsets.UTF_8));
     }
 
     /** 2-byte length prefix + the bytes as given (use for deliberately invalid UTF-8). */
-    static void writeBinary(ByteArrayOutputStream out, byte[] value) {
+    public static void writeBinary(ByteArrayOutputStream out, byte[] value) {
         writeU16(out, value.length);
         out.writeBytes(value);
     }
 
     /** Fixed header ({@code firstByte}, remaining length = body length) followed by the body. */
-    static byte[] packet(int firstByte, byte[] body) {
+    public static byte[] packet(int firstByte, byte[] body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 5);
         out.write(firstByte);
         writeVarInt(out, body.length);
@@ -861,7 +861,7 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** Builder for CONNECT packets of any protocol level, including invalid ones. */
-    static final class Connect {
+    public static final class Connect {
         String protocolName = "MQTT";
         int protocolLevel = V3_1_1;
         String clientId = "";
@@ -869,7 +869,7 @@ final class RawMqttClient implements AutoCloseable {
         int keepAlive;
         String username;
         byte[] password;
-        String willTopic;
+        public String willTopic;
         byte[] willPayload;
         int willQos;
         boolean willRetain;
@@ -877,20 +877,20 @@ final class RawMqttClient implements AutoCloseable {
         Props properties = Props.NONE;
         boolean reservedFlag;
 
-        static Connect v311(String clientId) {
+        public static Connect v311(String clientId) {
             return new Connect().clientId(clientId);
         }
 
-        static Connect v5(String clientId) {
+        public static Connect v5(String clientId) {
             return new Connect().protocolLevel(V5).clientId(clientId);
         }
 
-        Connect protocolName(String name) {
+        public Connect protocolName(String name) {
             this.protocolName = name;
             return this;
         }
 
-        Connect protocolLevel(int level) {
+        public Connect protocolLevel(int level) {
             this.protocolLevel = level;
             return this;
         }
@@ -901,30 +901,30 @@ final class RawMqttClient implements AutoCloseable {
         }
 
         /** Clean Session (3.1.1) / Clean Start (5.0). */
-        Connect cleanSession(boolean clean) {
+        public Connect cleanSession(boolean clean) {
             this.cleanSession = clean;
             return this;
         }
 
-        Connect keepAlive(int seconds) {
+        public Connect keepAlive(int seconds) {
             this.keepAlive = seconds;
             return this;
         }
 
         /** Sets the username (and the username flag). */
-        Connect username(String name) {
+        public Connect username(String name) {
             this.username = name;
             return this;
         }
 
         /** Sets the password (and the password flag), independently of the username. */
-        Connect password(byte[] pw) {
+        public Connect password(byte[] pw) {
             this.password = pw;
             return this;
         }
 
         /** Sets the will flag with the given topic, payload, QoS (0..3, 3 is invalid) and retain flag. */
-        Connect will(String topic, byte[] payload, int qos, boolean retain) {
+        public Connect will(String topic, byte[] payload, int qos, boolean retain) {
             this.willTopic = topic;
             this.willPayload = payload;
             this.willQos = qos;
@@ -933,19 +933,19 @@ final class RawMqttClient implements AutoCloseable {
         }
 
         /** MQTT 5 will properties. */
-        Connect willProperties(Props props) {
+        public Connect willProperties(Props props) {
             this.willProperties = props;
             return this;
         }
 
         /** MQTT 5 CONNECT properties. */
-        Connect properties(Props props) {
+        public Connect properties(Props props) {
             this.properties = props;
             return this;
         }
 
         /** Sets the reserved bit 0 of the connect flags (must be 0 per spec). */
-        Connect reservedFlag(boolean set) {
+        public Connect reservedFlag(boolean set) {
             this.reservedFlag = set;
             return this;
         }
@@ -970,7 +970,7 @@ final class RawMqttClient implements AutoCloseable {
             return flags;
         }
 
-        byte[] encode() {
+        public byte[] encode() {
             boolean v5 = protocolLevel == V5;
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             writeUtf8(body, protocolName);
@@ -999,7 +999,7 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** Builder for PUBLISH packets, including invalid ones (QoS 3, DUP on QoS 0, raw topic bytes). */
-    static final class Publish {
+    public static final class Publish {
         int version = V3_1_1;
         byte[] topic = new byte[0];
         int qos;
@@ -1009,66 +1009,66 @@ final class RawMqttClient implements AutoCloseable {
         Props properties = Props.NONE;
         byte[] payload = new byte[0];
 
-        static Publish v311(String topic) {
+        public static Publish v311(String topic) {
             return new Publish().topic(topic);
         }
 
-        static Publish v5(String topic) {
+        public static Publish v5(String topic) {
             return new Publish().version(V5).topic(topic);
         }
 
-        Publish version(int version) {
+        public Publish version(int version) {
             this.version = version;
             return this;
         }
 
-        Publish topic(String topic) {
+        public Publish topic(String topic) {
             this.topic = topic.getBytes(StandardCharsets.UTF_8);
             return this;
         }
 
         /** Topic name as raw bytes (length-prefixed as given), e.g. invalid UTF-8. */
-        Publish topicBytes(byte[] raw) {
+        public Publish topicBytes(byte[] raw) {
             this.topic = raw;
             return this;
         }
 
         /** QoS 0..3 (3 is invalid); a packet identifier is encoded for any QoS other than 0. */
-        Publish qos(int qos) {
+        public Publish qos(int qos) {
             this.qos = qos;
             return this;
         }
 
-        Publish dup(boolean dup) {
+        public Publish dup(boolean dup) {
             this.dup = dup;
             return this;
         }
 
-        Publish retain(boolean retain) {
+        public Publish retain(boolean retain) {
             this.retain = retain;
             return this;
         }
 
-        Publish packetId(int id) {
+        public Publish packetId(int id) {
             this.packetId = id;
             return this;
         }
 
-        Publish properties(Props props) {
+        public Publish properties(Props props) {
             this.properties = props;
             return this;
         }
 
-        Publish payload(byte[] payload) {
+        public Publish payload(byte[] payload) {
             this.payload = payload;
             return this;
         }
 
-        Publish payload(String payload) {
+        public Publish payload(String payload) {
             return payload(payload.getBytes(StandardCharsets.UTF_8));
         }
 
-        byte[] encode() {
+        public byte[] encode() {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             writeBinary(body, topic);
             if (qos != 0) {
@@ -1084,19 +1084,19 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** One SUBSCRIBE entry: a topic filter and its options byte. */
-    record Subscription(String filter, int options) {
+    public record Subscription(String filter, int options) {
     }
 
     /**
      * Subscription options byte: QoS (bits 0-1), No Local (bit 2), Retain As Published (bit 3), Retain Handling
      * (bits 4-5). No range checks, so invalid values can be produced.
      */
-    static int options(int qos, boolean noLocal, boolean retainAsPublished, int retainHandling) {
+    public static int options(int qos, boolean noLocal, boolean retainAsPublished, int retainHandling) {
         return qos | (noLocal ? 0x04 : 0) | (retainAsPublished ? 0x08 : 0) | retainHandling << 4;
     }
 
     /** SUBSCRIBE (fixed header flags 0b0010); zero subscriptions produce an invalid, empty payload. */
-    static byte[] subscribe(int version, int packetId, Props props, Subscription... subscriptions) {
+    public static byte[] subscribe(int version, int packetId, Props props, Subscription... subscriptions) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeU16(body, packetId);
         if (version == V5) {
@@ -1110,7 +1110,7 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** UNSUBSCRIBE (fixed header flags 0b0010). */
-    static byte[] unsubscribe(int version, int packetId, Props props, String... filters) {
+    public static byte[] unsubscribe(int version, int packetId, Props props, String... filters) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeU16(body, packetId);
         if (version == V5) {
@@ -1126,7 +1126,7 @@ final class RawMqttClient implements AutoCloseable {
      * PUBACK, PUBREC, PUBREL (fixed header flags 0b0010) or PUBCOMP. For MQTT 5 the reason code and properties are
      * written unless the reason is 0 and there are no properties (the short form).
      */
-    static byte[] ack(int type, int version, int packetId, int reasonCode, Props props) {
+    public static byte[] ack(int type, int version, int packetId, int reasonCode, Props props) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeU16(body, packetId);
         if (version == V5 && (reasonCode != 0 || !props.isEmpty())) {
@@ -1138,12 +1138,12 @@ final class RawMqttClient implements AutoCloseable {
         return packet(type << 4 | (type == PUBREL ? 0x02 : 0), body.toByteArray());
     }
 
-    static byte[] pingreq() {
+    public static byte[] pingreq() {
         return new byte[] {(byte) 0xC0, 0x00};
     }
 
     /** DISCONNECT; for MQTT 5 with reason code and properties unless both are default (then the 2-byte form). */
-    static byte[] disconnect(int version, int reasonCode, Props props) {
+    public static byte[] disconnect(int version, int reasonCode, Props props) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         if (version == V5 && (reasonCode != 0 || !props.isEmpty())) {
             body.write(reasonCode);
@@ -1155,7 +1155,7 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     /** Concatenates packets, e.g. to send several in one write. */
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);

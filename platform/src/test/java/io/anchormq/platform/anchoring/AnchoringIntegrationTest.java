@@ -1,7 +1,7 @@
-package io.anchormq.platform;
+package io.anchormq.platform.anchoring;
 
-import static io.anchormq.platform.PahoTestClients.unique;
-import static io.anchormq.platform.PahoTestClients.utf8;
+import static io.anchormq.platform.testsupport.PahoTestClients.unique;
+import static io.anchormq.platform.testsupport.PahoTestClients.utf8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -16,6 +16,9 @@ import io.anchormq.anchoring.note.NoteVerifier;
 import io.anchormq.anchoring.note.SignedNote;
 import io.anchormq.anchoring.proof.TlogProof;
 import io.anchormq.anchoring.verify.VerifierRun;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.LogHttp;
+import io.anchormq.platform.testsupport.PahoTestClients;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,13 +1,14 @@
-package io.anchormq.platform;
+package io.anchormq.platform.testsupport;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.anchormq.platform.AnchormqServer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
 
 /** Starts a real broker on an ephemeral loopback port for integration tests. */
-final class BrokerFixture implements AutoCloseable {
+public final class BrokerFixture implements AutoCloseable {
 
     private final AnchormqServer server;
     private final Path dataDir;
@@ -18,7 +19,7 @@ final class BrokerFixture implements AutoCloseable {
     }
 
     /** A broker with default settings plus the given HOCON overrides (may be empty). */
-    static BrokerFixture start(String hoconOverrides) {
+    public static BrokerFixture start(String hoconOverrides) {
         String defaultDataDir = "target/test-data/" + UUID.randomUUID();
         Config config = ConfigFactory.parseString(hoconOverrides)
                 .withFallback(ConfigFactory.parseMap(Map.of(
@@ -32,28 +33,28 @@ final class BrokerFixture implements AutoCloseable {
         return new BrokerFixture(AnchormqServer.start(config), Path.of(config.getString("anchormq.data-dir")));
     }
 
-    static BrokerFixture start() {
+    public static BrokerFixture start() {
         return start("");
     }
 
-    int port() {
+    public int port() {
         return server.mqttPort();
     }
 
-    int httpPort() {
+    public int httpPort() {
         return server.httpPort();
     }
 
     /** The broker's data directory (its integrity log is under {@code log/default}). */
-    Path dataDir() {
+    public Path dataDir() {
         return dataDir;
     }
 
-    AnchormqServer server() {
+    public AnchormqServer server() {
         return server;
     }
 
-    String tcpUri() {
+    public String tcpUri() {
         return "tcp://127.0.0.1:" + port();
     }
 

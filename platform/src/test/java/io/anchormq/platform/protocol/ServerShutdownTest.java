@@ -1,5 +1,7 @@
-package io.anchormq.platform;
+package io.anchormq.platform.protocol;
 
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.RawMqttClient;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -1,19 +1,19 @@
-package io.anchormq.platform;
+package io.anchormq.platform.testsupport;
 
 import io.netty.util.internal.PlatformDependent;
 import java.lang.management.ManagementFactory;
 import javax.management.ObjectName;
 
 /** Memory measurements of the in-process broker (tests start the broker in the test JVM). */
-final class BrokerMemory {
+public final class BrokerMemory {
 
-    static final long MIB = 1024L * 1024L;
+    public static final long MIB = 1024L * 1024L;
 
     private BrokerMemory() {
     }
 
     /** Used heap in bytes after a few full GCs (Runtime totalMemory - freeMemory). */
-    static long usedHeapAfterGc() {
+    public static long usedHeapAfterGc() {
         Runtime rt = Runtime.getRuntime();
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {
@@ -33,7 +33,7 @@ final class BrokerMemory {
      * Live instances of a class in this JVM, from the JVM's class histogram (which collects garbage first, so only
      * reachable objects count).
      */
-    static long liveInstances(String className) throws Exception {
+    public static long liveInstances(String className) throws Exception {
         String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
                 new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
                 new Object[] {new String[0]}, new String[] {String[].class.getName()});
@@ -48,11 +48,11 @@ final class BrokerMemory {
     }
 
     /** Direct memory in use by Netty's allocator, or -1 if Netty does not track it. */
-    static long nettyDirectMemory() {
+    public static long nettyDirectMemory() {
         return PlatformDependent.usedDirectMemory();
     }
 
-    static String mib(long bytes) {
+    public static String mib(long bytes) {
         return String.format("%.1f MiB", bytes / (double) MIB);
     }
 }

@@ -1,4 +1,4 @@
-package io.anchormq.platform;
+package io.anchormq.platform.crash;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +9,8 @@ import io.anchormq.anchoring.note.NoteVerifier;
 import io.anchormq.anchoring.note.SignedNote;
 import io.anchormq.anchoring.proof.ConsistencyProofText;
 import io.anchormq.anchoring.testsupport.ChildJvm;
+import io.anchormq.platform.AnchormqServer;
+import io.anchormq.platform.testsupport.LogHttp;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;

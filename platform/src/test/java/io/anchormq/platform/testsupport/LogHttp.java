@@ -1,4 +1,4 @@
-package io.anchormq.platform;
+package io.anchormq.platform.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -16,7 +16,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 
 /** The platform's integrity-log HTTP API as the tests call it: GETs under {@code /log/default/} on loopback. */
-final class LogHttp {
+public final class LogHttp {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,26 +24,26 @@ final class LogHttp {
     private LogHttp() {
     }
 
-    static HttpResponse<String> get(int httpPort, String path) throws IOException, InterruptedException {
+    public static HttpResponse<String> get(int httpPort, String path) throws IOException, InterruptedException {
         return HTTP.send(request(httpPort, path), HttpResponse.BodyHandlers.ofString());
     }
 
-    static HttpResponse<byte[]> getBytes(int httpPort, String path) throws IOException, InterruptedException {
+    public static HttpResponse<byte[]> getBytes(int httpPort, String path) throws IOException, InterruptedException {
         return HTTP.send(request(httpPort, path), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     /** The query naming one message: {@code clientId=…&topic=…&payloadSha256=…}. */
-    static String messageQuery(String clientId, String topic, byte[] payload) {
+    public static String messageQuery(String clientId, String topic, byte[] payload) {
         return "clientId=" + URLEncoder.encode(clientId, StandardCharsets.UTF_8) + "&topic="
                 + URLEncoder.encode(topic, StandardCharsets.UTF_8) + "&payloadSha256=" + sha256Hex(payload);
     }
 
-    static String sha256Hex(byte[] data) {
+    public static String sha256Hex(byte[] data) {
         return HexFormat.of().formatHex(Rfc9162.sha256(data));
     }
 
     /** The proof file of a message, once the log has it (polled for at most {@code wait}). */
-    static String awaitProof(int httpPort, String clientId, String topic, byte[] payload, Duration wait)
+    public static String awaitProof(int httpPort, String clientId, String topic, byte[] payload, Duration wait)
             throws IOException, InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
@@ -60,7 +60,7 @@ final class LogHttp {
     }
 
     /** The indexes at which the log holds a message ({@code GET /lookup}). */
-    static JsonNode lookup(int httpPort, String clientId, String topic, byte[] payload)
+    public static JsonNode lookup(int httpPort, String clientId, String topic, byte[] payload)
             throws IOException, InterruptedException {
         HttpResponse<String> r = get(httpPort, "/lookup?" + messageQuery(clientId, topic, payload));
         assertEquals(200, r.statusCode(), r.body());

@@ -1,4 +1,4 @@
-package io.anchormq.platform;
+package io.anchormq.platform.protocol;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
@@ -23,6 +23,9 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.HiveMqRawMqtt5Client;
+import io.anchormq.platform.testsupport.HiveMqTcpProxy;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;

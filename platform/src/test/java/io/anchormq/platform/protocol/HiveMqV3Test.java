@@ -1,4 +1,4 @@
-package io.anchormq.platform;
+package io.anchormq.platform.protocol;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
@@ -15,6 +15,7 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3Client;
 import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
+import io.anchormq.platform.testsupport.BrokerFixture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,12 +1,15 @@
-package io.anchormq.platform;
+package io.anchormq.platform.anchoring;
 
-import static io.anchormq.platform.PahoTestClients.unique;
-import static io.anchormq.platform.PahoTestClients.utf8;
+import static io.anchormq.platform.testsupport.PahoTestClients.unique;
+import static io.anchormq.platform.testsupport.PahoTestClients.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.anchormq.anchoring.testsupport.ExternalTools;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.LogHttp;
+import io.anchormq.platform.testsupport.PahoTestClients;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
-package io.anchormq.platform;
+package io.anchormq.platform.anchoring;
 
-import static io.anchormq.platform.PahoTestClients.unique;
+import static io.anchormq.platform.testsupport.PahoTestClients.unique;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +10,9 @@ import io.anchormq.anchoring.chain.GanacheNode;
 import io.anchormq.anchoring.proof.ChainAnchor;
 import io.anchormq.anchoring.proof.TlogProof;
 import io.anchormq.anchoring.verify.VerifierRun;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.LogHttp;
+import io.anchormq.platform.testsupport.PahoTestClients;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.anchormq.platform;
+package io.anchormq.platform.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -13,20 +13,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Small wrappers around the Paho 3.1.1 and 5.0 async clients that queue everything they receive. */
-final class PahoTestClients {
+public final class PahoTestClients {
 
-    static final long OP_TIMEOUT_MS = 5_000;
+    public static final long OP_TIMEOUT_MS = 5_000;
     private static final AtomicLong COUNTER = new AtomicLong();
 
     private PahoTestClients() {
     }
 
     /** A name unique within the JVM run, usable as client id and topic segment. */
-    static String unique(String prefix) {
+    public static String unique(String prefix) {
         return prefix + "-" + COUNTER.incrementAndGet() + "-" + Long.toHexString(System.nanoTime() & 0xFFFFFF);
     }
 
-    static byte[] utf8(String s) {
+    public static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -34,13 +34,13 @@ final class PahoTestClients {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    static <T> T take(BlockingQueue<T> queue, Duration timeout, String what) throws InterruptedException {
+    public static <T> T take(BlockingQueue<T> queue, Duration timeout, String what) throws InterruptedException {
         T t = queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         assertNotNull(t, "timed out after " + timeout.toMillis() + " ms waiting for " + what);
         return t;
     }
 
-    static <T> void assertNothing(BlockingQueue<T> queue, Duration window, String what) throws InterruptedException {
+    public static <T> void assertNothing(BlockingQueue<T> queue, Duration window, String what) throws InterruptedException {
         T t = queue.poll(window.toMillis(), TimeUnit.MILLISECONDS);
         if (t != null) {
             fail("expected no " + what + " within " + window.toMillis() + " ms but got " + t);
@@ -50,8 +50,8 @@ final class PahoTestClients {
     // ------------------------------------------------------------------ MQTT 3.1.1
 
     /** A message received by a 3.1.1 client. */
-    record V3Msg(String topic, byte[] payload, int qos, boolean retained, boolean dup) {
-        String text() {
+    public record V3Msg(String topic, byte[] payload, int qos, boolean retained, boolean dup) {
+        public String text() {
             return str(payload);
         }
 
@@ -61,12 +61,12 @@ final class PahoTestClients {
         }
     }
 
-    static final class V3 implements AutoCloseable {
-        final org.eclipse.paho.client.mqttv3.MqttAsyncClient client;
-        final BlockingQueue<V3Msg> messages = new LinkedBlockingQueue<>();
-        final BlockingQueue<Throwable> connectionLost = new LinkedBlockingQueue<>();
+    public static final class V3 implements AutoCloseable {
+        public final org.eclipse.paho.client.mqttv3.MqttAsyncClient client;
+        public final BlockingQueue<V3Msg> messages = new LinkedBlockingQueue<>();
+        public final BlockingQueue<Throwable> connectionLost = new LinkedBlockingQueue<>();
 
-        V3(String uri, String clientId) throws Exception {
+        public V3(String uri, String clientId) throws Exception {
             client = new org.eclipse.paho.client.mqttv3.MqttAsyncClient(uri, clientId,
                     new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
             client.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
@@ -97,7 +97,7 @@ final class PahoTestClients {
         }
 
         /** Connects and returns the session present flag of the CONNACK. */
-        boolean connect(boolean cleanSession) throws Exception {
+        public boolean connect(boolean cleanSession) throws Exception {
             return connect(options(cleanSession));
         }
 
@@ -108,33 +108,33 @@ final class PahoTestClients {
         }
 
         /** Subscribes and returns the granted QoS / return codes from the SUBACK. */
-        int[] subscribe(String[] filters, int[] qos) throws Exception {
+        public int[] subscribe(String[] filters, int[] qos) throws Exception {
             org.eclipse.paho.client.mqttv3.IMqttToken t = client.subscribe(filters, qos);
             t.waitForCompletion(OP_TIMEOUT_MS);
             return t.getGrantedQos();
         }
 
-        int subscribe(String filter, int qos) throws Exception {
+        public int subscribe(String filter, int qos) throws Exception {
             return subscribe(new String[] {filter}, new int[] {qos})[0];
         }
 
-        void unsubscribe(String filter) throws Exception {
+        public void unsubscribe(String filter) throws Exception {
             client.unsubscribe(filter).waitForCompletion(OP_TIMEOUT_MS);
         }
 
-        void publish(String topic, String payload, int qos, boolean retained) throws Exception {
+        public void publish(String topic, String payload, int qos, boolean retained) throws Exception {
             publish(topic, utf8(payload), qos, retained);
         }
 
-        void publish(String topic, byte[] payload, int qos, boolean retained) throws Exception {
+        public void publish(String topic, byte[] payload, int qos, boolean retained) throws Exception {
             client.publish(topic, payload, qos, retained).waitForCompletion(OP_TIMEOUT_MS);
         }
 
-        V3Msg next(Duration timeout) throws InterruptedException {
+        public V3Msg next(Duration timeout) throws InterruptedException {
             return take(messages, timeout, "a message");
         }
 
-        void disconnect() throws Exception {
+        public void disconnect() throws Exception {
             client.disconnect(0).waitForCompletion(OP_TIMEOUT_MS);
         }
 
@@ -158,12 +158,12 @@ final class PahoTestClients {
     // ------------------------------------------------------------------ MQTT 5.0
 
     /** A message received by a 5.0 client. */
-    record V5Msg(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
-        String text() {
+    public record V5Msg(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
+        public String text() {
             return str(message.getPayload());
         }
 
-        org.eclipse.paho.mqttv5.common.packet.MqttProperties props() {
+        public org.eclipse.paho.mqttv5.common.packet.MqttProperties props() {
             return message.getProperties();
         }
 
@@ -174,13 +174,13 @@ final class PahoTestClients {
         }
     }
 
-    static final class V5 implements AutoCloseable {
-        final org.eclipse.paho.mqttv5.client.MqttAsyncClient client;
-        final BlockingQueue<V5Msg> messages = new LinkedBlockingQueue<>();
-        final BlockingQueue<org.eclipse.paho.mqttv5.client.MqttDisconnectResponse> disconnects =
+    public static final class V5 implements AutoCloseable {
+        public final org.eclipse.paho.mqttv5.client.MqttAsyncClient client;
+        public final BlockingQueue<V5Msg> messages = new LinkedBlockingQueue<>();
+        public final BlockingQueue<org.eclipse.paho.mqttv5.client.MqttDisconnectResponse> disconnects =
                 new LinkedBlockingQueue<>();
 
-        V5(String uri, String clientId) throws Exception {
+        public V5(String uri, String clientId) throws Exception {
             client = new org.eclipse.paho.mqttv5.client.MqttAsyncClient(uri, clientId,
                     new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
             client.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
@@ -213,7 +213,7 @@ final class PahoTestClients {
             });
         }
 
-        static org.eclipse.paho.mqttv5.client.MqttConnectionOptions options(boolean cleanStart, Long sessionExpiry) {
+        public static org.eclipse.paho.mqttv5.client.MqttConnectionOptions options(boolean cleanStart, Long sessionExpiry) {
             org.eclipse.paho.mqttv5.client.MqttConnectionOptions o =
                     new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
             o.setCleanStart(cleanStart);
@@ -224,7 +224,7 @@ final class PahoTestClients {
             return o;
         }
 
-        org.eclipse.paho.mqttv5.client.IMqttToken connect(
+        public org.eclipse.paho.mqttv5.client.IMqttToken connect(
                 org.eclipse.paho.mqttv5.client.MqttConnectionOptions options) throws Exception {
             org.eclipse.paho.mqttv5.client.IMqttToken t = client.connect(options);
             t.waitForCompletion(OP_TIMEOUT_MS);
@@ -232,12 +232,12 @@ final class PahoTestClients {
         }
 
         /** Connects and returns the session present flag. */
-        boolean connect(boolean cleanStart, Long sessionExpiry) throws Exception {
+        public boolean connect(boolean cleanStart, Long sessionExpiry) throws Exception {
             return connect(options(cleanStart, sessionExpiry)).getSessionPresent();
         }
 
         /** Subscribes and returns the SUBACK reason codes. */
-        int[] subscribe(org.eclipse.paho.mqttv5.common.packet.MqttProperties props,
+        public int[] subscribe(org.eclipse.paho.mqttv5.common.packet.MqttProperties props,
                 org.eclipse.paho.mqttv5.common.MqttSubscription... subscriptions) throws Exception {
             org.eclipse.paho.mqttv5.client.IMqttToken t = client.subscribe(subscriptions, null, null,
                     props == null ? new org.eclipse.paho.mqttv5.common.packet.MqttProperties() : props);
@@ -245,23 +245,23 @@ final class PahoTestClients {
             return t.getReasonCodes();
         }
 
-        int subscribe(String filter, int qos) throws Exception {
+        public int subscribe(String filter, int qos) throws Exception {
             return subscribe(null, new org.eclipse.paho.mqttv5.common.MqttSubscription(filter, qos))[0];
         }
 
-        void publish(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) throws Exception {
+        public void publish(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) throws Exception {
             client.publish(topic, message).waitForCompletion(OP_TIMEOUT_MS);
         }
 
-        void publish(String topic, String payload, int qos, boolean retained) throws Exception {
+        public void publish(String topic, String payload, int qos, boolean retained) throws Exception {
             client.publish(topic, utf8(payload), qos, retained).waitForCompletion(OP_TIMEOUT_MS);
         }
 
-        V5Msg next(Duration timeout) throws InterruptedException {
+        public V5Msg next(Duration timeout) throws InterruptedException {
             return take(messages, timeout, "a message");
         }
 
-        List<V5Msg> next(int n, Duration timeout) throws InterruptedException {
+        public List<V5Msg> next(int n, Duration timeout) throws InterruptedException {
             List<V5Msg> out = new ArrayList<>();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (out.size() < n) {
@@ -273,7 +273,7 @@ final class PahoTestClients {
             return out;
         }
 
-        void disconnect() throws Exception {
+        public void disconnect() throws Exception {
             client.disconnect(0).waitForCompletion(OP_TIMEOUT_MS);
         }
 
@@ -294,7 +294,7 @@ final class PahoTestClients {
         }
     }
 
-    static org.eclipse.paho.mqttv5.common.MqttMessage v5Message(String payload, int qos, boolean retained) {
+    public static org.eclipse.paho.mqttv5.common.MqttMessage v5Message(String payload, int qos, boolean retained) {
         org.eclipse.paho.mqttv5.common.MqttMessage m = new org.eclipse.paho.mqttv5.common.MqttMessage(utf8(payload));
         m.setQos(qos);
         m.setRetained(retained);

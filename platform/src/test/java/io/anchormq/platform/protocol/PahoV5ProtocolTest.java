@@ -1,22 +1,24 @@
-package io.anchormq.platform;
+package io.anchormq.platform.protocol;
 
-import static io.anchormq.platform.PahoTestClients.assertNothing;
-import static io.anchormq.platform.PahoTestClients.unique;
-import static io.anchormq.platform.PahoTestClients.utf8;
-import static io.anchormq.platform.PahoTestClients.v5Message;
+import static io.anchormq.platform.testsupport.PahoTestClients.assertNothing;
+import static io.anchormq.platform.testsupport.PahoTestClients.unique;
+import static io.anchormq.platform.testsupport.PahoTestClients.utf8;
+import static io.anchormq.platform.testsupport.PahoTestClients.v5Message;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.anchormq.platform.PahoTestClients.V5;
-import io.anchormq.platform.PahoTestClients.V5Msg;
-import io.anchormq.platform.RawMqttClient.Connect;
-import io.anchormq.platform.RawMqttClient.Packet;
-import io.anchormq.platform.RawMqttClient.Props;
-import io.anchormq.platform.RawMqttClient.Publish;
-import io.anchormq.platform.RawMqttClient.Subscription;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.PahoTestClients.V5;
+import io.anchormq.platform.testsupport.PahoTestClients.V5Msg;
+import io.anchormq.platform.testsupport.RawMqttClient;
+import io.anchormq.platform.testsupport.RawMqttClient.Connect;
+import io.anchormq.platform.testsupport.RawMqttClient.Packet;
+import io.anchormq.platform.testsupport.RawMqttClient.Props;
+import io.anchormq.platform.testsupport.RawMqttClient.Publish;
+import io.anchormq.platform.testsupport.RawMqttClient.Subscription;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,15 +1,17 @@
-package io.anchormq.platform;
+package io.anchormq.platform.protocol;
 
-import static io.anchormq.platform.RawMqttClient.PUBACK;
-import static io.anchormq.platform.RawMqttClient.PUBLISH;
-import static io.anchormq.platform.RawMqttClient.V5;
+import static io.anchormq.platform.testsupport.RawMqttClient.PUBACK;
+import static io.anchormq.platform.testsupport.RawMqttClient.PUBLISH;
+import static io.anchormq.platform.testsupport.RawMqttClient.V5;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.anchormq.platform.RawMqttClient.Connect;
-import io.anchormq.platform.RawMqttClient.Packet;
-import io.anchormq.platform.RawMqttClient.Props;
-import io.anchormq.platform.RawMqttClient.Publish;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.RawMqttClient;
+import io.anchormq.platform.testsupport.RawMqttClient.Connect;
+import io.anchormq.platform.testsupport.RawMqttClient.Packet;
+import io.anchormq.platform.testsupport.RawMqttClient.Props;
+import io.anchormq.platform.testsupport.RawMqttClient.Publish;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.HashSet;

@@ -1,4 +1,4 @@
-package io.anchormq.platform;
+package io.anchormq.platform.interop;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.anchormq.anchoring.testsupport.ExternalTools;
+import io.anchormq.platform.testsupport.BrokerFixture;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,12 +1,15 @@
-package io.anchormq.platform;
+package io.anchormq.platform.protocol;
 
-import static io.anchormq.platform.PahoTestClients.unique;
+import static io.anchormq.platform.testsupport.PahoTestClients.unique;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.PahoTestClients;
+import io.anchormq.platform.testsupport.RawMqttClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
-package io.anchormq.platform;
+package io.anchormq.platform.protocol;
 
-import static io.anchormq.platform.PahoTestClients.assertNothing;
-import static io.anchormq.platform.PahoTestClients.unique;
-import static io.anchormq.platform.PahoTestClients.utf8;
+import static io.anchormq.platform.testsupport.PahoTestClients.assertNothing;
+import static io.anchormq.platform.testsupport.PahoTestClients.unique;
+import static io.anchormq.platform.testsupport.PahoTestClients.utf8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,11 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.anchormq.platform.PahoTestClients.V5;
-import io.anchormq.platform.PahoTestClients.V5Msg;
-import io.anchormq.platform.RawMqttClient.Connect;
-import io.anchormq.platform.RawMqttClient.Packet;
-import io.anchormq.platform.RawMqttClient.Props;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.PahoTestClients;
+import io.anchormq.platform.testsupport.PahoTestClients.V5;
+import io.anchormq.platform.testsupport.PahoTestClients.V5Msg;
+import io.anchormq.platform.testsupport.RawMqttClient;
+import io.anchormq.platform.testsupport.RawMqttClient.Connect;
+import io.anchormq.platform.testsupport.RawMqttClient.Packet;
+import io.anchormq.platform.testsupport.RawMqttClient.Props;
 import java.time.Duration;
 import java.util.List;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;

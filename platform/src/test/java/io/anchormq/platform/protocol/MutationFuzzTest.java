@@ -1,21 +1,25 @@
-package io.anchormq.platform;
+package io.anchormq.platform.protocol;
 
-import static io.anchormq.platform.RawMqttClient.PUBACK;
-import static io.anchormq.platform.RawMqttClient.PUBCOMP;
-import static io.anchormq.platform.RawMqttClient.PUBREC;
-import static io.anchormq.platform.RawMqttClient.PUBREL;
-import static io.anchormq.platform.RawMqttClient.V3_1_1;
-import static io.anchormq.platform.RawMqttClient.V5;
+import static io.anchormq.platform.testsupport.RawMqttClient.PUBACK;
+import static io.anchormq.platform.testsupport.RawMqttClient.PUBCOMP;
+import static io.anchormq.platform.testsupport.RawMqttClient.PUBREC;
+import static io.anchormq.platform.testsupport.RawMqttClient.PUBREL;
+import static io.anchormq.platform.testsupport.RawMqttClient.V3_1_1;
+import static io.anchormq.platform.testsupport.RawMqttClient.V5;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.anchormq.platform.RawMqttClient.Connect;
-import io.anchormq.platform.RawMqttClient.Packet;
-import io.anchormq.platform.RawMqttClient.Props;
-import io.anchormq.platform.RawMqttClient.Publish;
-import io.anchormq.platform.RawMqttClient.Subscription;
 import com.typesafe.config.ConfigFactory;
+import io.anchormq.platform.AnchormqServer;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.BrokerMemory;
+import io.anchormq.platform.testsupport.RawMqttClient;
+import io.anchormq.platform.testsupport.RawMqttClient.Connect;
+import io.anchormq.platform.testsupport.RawMqttClient.Packet;
+import io.anchormq.platform.testsupport.RawMqttClient.Props;
+import io.anchormq.platform.testsupport.RawMqttClient.Publish;
+import io.anchormq.platform.testsupport.RawMqttClient.Subscription;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,16 +1,19 @@
-package io.anchormq.platform;
+package io.anchormq.platform.anchoring;
 
-import static io.anchormq.platform.RawMqttClient.PUBACK;
-import static io.anchormq.platform.RawMqttClient.PUBCOMP;
-import static io.anchormq.platform.RawMqttClient.PUBREC;
-import static io.anchormq.platform.RawMqttClient.PUBREL;
-import static io.anchormq.platform.RawMqttClient.V3_1_1;
-import static io.anchormq.platform.RawMqttClient.V5;
+import static io.anchormq.platform.testsupport.RawMqttClient.PUBACK;
+import static io.anchormq.platform.testsupport.RawMqttClient.PUBCOMP;
+import static io.anchormq.platform.testsupport.RawMqttClient.PUBREC;
+import static io.anchormq.platform.testsupport.RawMqttClient.PUBREL;
+import static io.anchormq.platform.testsupport.RawMqttClient.V3_1_1;
+import static io.anchormq.platform.testsupport.RawMqttClient.V5;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.anchormq.platform.RawMqttClient.Connect;
-import io.anchormq.platform.RawMqttClient.Props;
-import io.anchormq.platform.RawMqttClient.Publish;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.LogHttp;
+import io.anchormq.platform.testsupport.RawMqttClient;
+import io.anchormq.platform.testsupport.RawMqttClient.Connect;
+import io.anchormq.platform.testsupport.RawMqttClient.Props;
+import io.anchormq.platform.testsupport.RawMqttClient.Publish;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;

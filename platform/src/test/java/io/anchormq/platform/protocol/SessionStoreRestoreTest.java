@@ -1,4 +1,4 @@
-package io.anchormq.platform;
+package io.anchormq.platform.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +8,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.session.InMemorySessionStore;
+import io.anchormq.platform.AnchormqServer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;

@@ -1,4 +1,4 @@
-package io.anchormq.platform;
+package io.anchormq.platform.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,14 +13,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Loopback TCP relay in front of the broker. A HiveMQ client connected through it can be cut off ungracefully
  * (TCP reset, no DISCONNECT packet) with {@link #dropAllConnections()}, which the HiveMQ API cannot do itself.
  */
-final class HiveMqTcpProxy implements AutoCloseable {
+public final class HiveMqTcpProxy implements AutoCloseable {
 
     private final ServerSocket serverSocket;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
 
-    HiveMqTcpProxy(int targetPort) throws IOException {
+    public HiveMqTcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.serverSocket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.acceptor = new Thread(this::acceptLoop, "hivemq-proxy-accept");
@@ -28,7 +28,7 @@ final class HiveMqTcpProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() {
+    public int port() {
         return serverSocket.getLocalPort();
     }
 
@@ -76,7 +76,7 @@ final class HiveMqTcpProxy implements AutoCloseable {
     }
 
     /** Resets every relayed connection in both directions, without any MQTT DISCONNECT. */
-    void dropAllConnections() {
+    public void dropAllConnections() {
         for (Socket s : sockets) {
             closeHard(s);
         }
