@@ -4,21 +4,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.auth.DenyRules;
+import io.anchormq.broker.connection.EventLoopDispatcher;
 import io.anchormq.broker.connection.MqttChannels;
 import io.anchormq.broker.events.BrokerEvent;
 import io.anchormq.broker.events.BrokerEvents;
 import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.broker.message.Message;
 import io.anchormq.broker.presence.PresenceTracker;
-import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.routing.Publisher;
 import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.routing.TopicRouter;
-import io.anchormq.broker.session.InMemorySessionStore;
 import io.anchormq.broker.session.SessionStore;
 import io.anchormq.broker.session.Sessions;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,24 +46,17 @@ public final class Broker {
     private final Sessions sessions;
     private final MqttChannels channels;
 
-    /** A broker with in-memory storage and the access rules of the settings. */
-    public Broker(ActorSystem<?> system, BrokerSettings settings) {
-        this(system, settings, accessPolicyOf(settings), new InMemorySessionStore(), new InMemoryRetainedStore());
-    }
-
+    /**
+     * @param integrity where publishes that must be provable later are logged
+     * @param eventLoops the loops of the MQTT listeners' connections: the session actors run on them too
+     */
     public Broker(ActorSystem<?> system, BrokerSettings settings, AccessPolicy access, SessionStore sessionStore,
-                  RetainedStore retained) {
-        this(system, settings, access, sessionStore, retained, IntegrityLog.NONE);
-    }
-
-    /** @param integrity where publishes that must be provable later are logged */
-    public Broker(ActorSystem<?> system, BrokerSettings settings, AccessPolicy access, SessionStore sessionStore,
-                  RetainedStore retained, IntegrityLog integrity) {
+                  RetainedStore retained, IntegrityLog integrity, EventLoopGroup eventLoops) {
         this.settings = settings;
         this.retained = retained;
         this.publisher = new Publisher(router, retained);
         this.sessions = new Sessions(system, settings, router, retained, events, access, metrics, sessionStore,
-                integrity, fence);
+                integrity, fence, EventLoopDispatcher.register(system, eventLoops));
         this.channels = new MqttChannels(settings, metrics, access, fence, sessions);
         ActorRef<BrokerEvent> presence = system.systemActorOf(
                 PresenceTracker.create(publisher, retained, settings.presenceTopicPrefix(),

@@ -12,6 +12,7 @@ import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.platform.anchoring.AnchoringService;
 import io.anchormq.platform.anchoring.AnchoringSettings;
 import io.anchormq.platform.http.HttpServer;
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -63,6 +64,7 @@ public final class AnchormqServer implements AutoCloseable {
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "anchormq", config);
         AnchoringService anchoring = null;
         MqttListener mqtt = null;
+        EventLoopGroup eventLoops = MqttListener.eventLoops(config.getInt("anchormq.mqtt.io-threads"));
         try {
             if (anchoringSettings.enabled()) {
                 try {
@@ -74,9 +76,9 @@ public final class AnchormqServer implements AutoCloseable {
             }
             IntegrityLog integrity = anchoring == null ? IntegrityLog.NONE : anchoring;
             Broker broker = new Broker(system, settings, Broker.accessPolicyOf(settings), sessionStore, retainedStore,
-                    integrity);
-            mqtt = MqttListener.bind(broker, config.getString("anchormq.mqtt.host"),
-                    config.getInt("anchormq.mqtt.port"), config.getInt("anchormq.mqtt.io-threads"));
+                    integrity, eventLoops);
+            mqtt = MqttListener.bind(broker, eventLoops, config.getString("anchormq.mqtt.host"),
+                    config.getInt("anchormq.mqtt.port"));
             HttpServer http = HttpServer.bind(system, config.getString("anchormq.http.host"),
                     config.getInt("anchormq.http.port"), anchoring);
             log.info("anchormq MQTT listener on {}:{}, HTTP API on {}:{} (data directory {})",
@@ -84,13 +86,15 @@ public final class AnchormqServer implements AutoCloseable {
                     http.port(), dataDir.toAbsolutePath());
             return new AnchormqServer(system, anchoring, broker, mqtt, http);
         } catch (RuntimeException e) {
-            if (mqtt != null) {
-                mqtt.close();
-            }
             if (anchoring != null) {
                 anchoring.close();
             }
-            system.terminate();
+            terminate(system);
+            if (mqtt != null) {
+                mqtt.close();
+            } else {
+                eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            }
             throw e;
         }
     }
@@ -116,11 +120,16 @@ public final class AnchormqServer implements AutoCloseable {
     public void close() {
         mqtt.stopAccepting();
         broker.shutdown();
-        mqtt.close();
         http.close();
         if (anchoring != null) {
             anchoring.close();
         }
+        // the sessions run on the listener's event loops: the loops go last
+        terminate(system);
+        mqtt.close();
+    }
+
+    private static void terminate(ActorSystem<?> system) {
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);

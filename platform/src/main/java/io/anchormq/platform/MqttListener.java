@@ -10,6 +10,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -26,10 +27,19 @@ final class MqttListener implements AutoCloseable {
         this.serverChannel = serverChannel;
     }
 
-    /** @param ioThreads socket threads; 0 = Netty's default (two per core) */
-    static MqttListener bind(Broker broker, String host, int port, int ioThreads) {
+    /**
+     * The loops the listener's connections will run on, and the broker's sessions with them: made before the broker,
+     * handed to {@link #bind}, which owns them from then on.
+     *
+     * @param ioThreads 0 = Netty's default (two per core)
+     */
+    static EventLoopGroup eventLoops(int ioThreads) {
+        return new NioEventLoopGroup(ioThreads, new DefaultThreadFactory("anchormq-mqtt"));
+    }
+
+    /** Listens on {@code workers} (from {@link #eventLoops}); closing the listener shuts them down. */
+    static MqttListener bind(Broker broker, EventLoopGroup workers, String host, int port) {
         EventLoopGroup boss = new NioEventLoopGroup(1);
-        EventLoopGroup workers = new NioEventLoopGroup(ioThreads);
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, workers)

@@ -89,6 +89,21 @@ public record LogEntry(String workspace, String clientId, String topic, int qos,
                 .array();
     }
 
+    /**
+     * Whether an entry of these texts can be encoded, without encoding it: {@link IllegalArgumentException}, as
+     * {@link #encode} would throw it, when a text is not valid Unicode or the entry would exceed
+     * {@value #MAX_ENCODED_SIZE} bytes.
+     */
+    public static void checkEncodable(String workspace, String clientId, String topic) {
+        long size = FIXED_SIZE + utf8Length("workspace", workspace) + utf8Length("client id", clientId)
+                + utf8Length("topic", topic);
+        if (size > MAX_ENCODED_SIZE) {
+            throw new IllegalArgumentException("entry would be " + size + " bytes, over the limit of "
+                    + MAX_ENCODED_SIZE + " (workspace " + utf8Length("workspace", workspace) + ", client id "
+                    + utf8Length("client id", clientId) + ", topic " + utf8Length("topic", topic) + " bytes)");
+        }
+    }
+
     /** The RFC 9162 leaf hash of the encoding. */
     public byte[] leafHash() {
         return Rfc9162.leafHash(encode());
@@ -154,18 +169,30 @@ public record LogEntry(String workspace, String clientId, String topic, int qos,
     /** UTF-8 of a field; an unpaired surrogate (which UTF-8 cannot encode) is refused, not replaced. */
     private static byte[] utf8(String field, String text) {
         // a scan and String.getBytes: a CharsetEncoder per call cost a sixth of the log's CPU under load
+        utf8Length(field, text);
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The UTF-8 length of a field; an unpaired surrogate is refused. */
+    private static int utf8Length(String field, String text) {
+        int length = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (Character.isSurrogate(c)) {
-                if (Character.isHighSurrogate(c) && i + 1 < text.length()
-                        && Character.isLowSurrogate(text.charAt(i + 1))) {
-                    i++;
-                    continue;
-                }
+            if (c < 0x80) {
+                length++;
+            } else if (c < 0x800) {
+                length += 2;
+            } else if (!Character.isSurrogate(c)) {
+                length += 3;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                length += 4;
+                i++;
+            } else {
                 throw new IllegalArgumentException(field + " is not valid Unicode (an unpaired surrogate)");
             }
         }
-        return text.getBytes(StandardCharsets.UTF_8);
+        return length;
     }
 
     /** Reads fields in order, saying which one ran past the end. */

@@ -4,8 +4,10 @@ import io.anchormq.anchoring.merkle.Sha256Hash;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -30,8 +32,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <p>When a batch fails with an I/O error its appends fail with it, never completing as logged, and the actor goes
  * on: {@link WorkspaceLog#append} reopens the store, whose recovery removes what was written of the batch, so the
  * next batch continues at the same index (if reopening fails, each later batch tries again and fails fast). A record
- * that cannot be an entry (invalid Unicode, over 65535 bytes encoded) fails its own append only. {@link Stop}
- * appends what is pending and stops; if the actor is stopped otherwise, what it holds is appended on the way out.
+ * that cannot be an entry (invalid Unicode, over 65535 bytes encoded) fails its own append only, when it is sent.
+ * {@link Stop} appends what is pending and stops; if the actor is stopped otherwise, what it holds is appended on the way out.
  * The actor does not close the log: whoever opened it does, after the actor stopped.
  */
 public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Command> {
@@ -40,30 +42,24 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
     }
 
     /**
-     * Log {@code record}; {@code listener} hears where, or why not.
-     *
-     * @param countedBy the backlog that counts this append until it ends, or null
+     * Appends are waiting in {@code inbox}: the first of a batch (the batch's age starts), or enough to fill one.
+     * Appends reach the actor through an {@link AppendBacklog}, not one message each: at tens of thousands per second
+     * a message per append woke the actor's thread for every one of them.
      */
-    public record Append(LogRecord record, AppendListener listener, AppendBacklog countedBy) implements Command {
-        public Append {
-            Objects.requireNonNull(record, "record");
-            Objects.requireNonNull(listener, "listener");
-        }
+    record Arrived(AppendBacklog inbox) implements Command {
+    }
+
+    /** One record to log and who hears how it ended. */
+    record Append(LogRecord record, AppendListener listener, AppendBacklog countedBy) {
 
         void appended(Appended appended) {
-            uncount();
+            countedBy.completed();
             listener.appended(appended);
         }
 
         void failed(Throwable failure) {
-            uncount();
+            countedBy.completed();
             listener.failed(failure);
-        }
-
-        private void uncount() {
-            if (countedBy != null) {
-                countedBy.completed();
-            }
         }
     }
 
@@ -106,7 +102,9 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
     private final WorkspaceLog log;
     private final Batching batching;
     private final Consumer<AppendedBatch> onBatch;
-    private List<Append> pending = new ArrayList<>();
+    /** Backlogs whose appends this actor takes; usually one. */
+    private final Set<AppendBacklog> inboxes = new LinkedHashSet<>();
+    private final List<Append> pending = new ArrayList<>();
 
     /**
      * @param onBatch called on the actor's thread after each batch is appended and its listeners told (to offer
@@ -134,42 +132,72 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Append.class, this::onAppend)
+                .onMessage(Arrived.class, this::onArrived)
                 .onMessageEquals(BatchAge.ELAPSED, this::onBatchAge)
                 .onMessage(Stop.class, s -> onStop())
                 .onSignal(PostStop.class, s -> onPostStop())
                 .build();
     }
 
-    private Behavior<Command> onAppend(Append append) {
-        try {
-            log.check(append.record());
-        } catch (IllegalArgumentException e) {
-            append.failed(e);
-            return Behaviors.same();
+    private Behavior<Command> onArrived(Arrived a) {
+        if (inboxes.add(a.inbox())) {
+            a.inbox().signalAt(batching.maxEntries());
         }
-        pending.add(append);
-        if (pending.size() >= batching.maxEntries()) {
-            appendPending();
-        } else if (pending.size() == 1) {
-            timers.startSingleTimer(BatchAge.ELAPSED, batching.maxAge());
-        }
+        appendFullBatches();
         return Behaviors.same();
     }
 
     private Behavior<Command> onBatchAge() {
-        appendPending();
+        appendAll();
+        appendFullBatches(); // starts the next batch's age if appends came meanwhile
         return Behaviors.same();
     }
 
     private Behavior<Command> onStop() {
-        appendPending();
+        appendAll();
         return Behaviors.stopped();
     }
 
     private Behavior<Command> onPostStop() {
-        appendPending();
+        appendAll();
         return Behaviors.same();
+    }
+
+    /** Appends full batches while the inboxes hold one; what is left waits for the batch's age. */
+    private void appendFullBatches() {
+        while (waiting() >= batching.maxEntries()) {
+            take(batching.maxEntries());
+            appendPending();
+        }
+        if (waiting() > 0 && !timers.isTimerActive(BatchAge.ELAPSED)) {
+            timers.startSingleTimer(BatchAge.ELAPSED, batching.maxAge());
+        }
+    }
+
+    /** Appends everything waiting, in batches of at most the maximum. */
+    private void appendAll() {
+        timers.cancel(BatchAge.ELAPSED);
+        while (waiting() > 0) {
+            take(batching.maxEntries());
+            appendPending();
+        }
+    }
+
+    private int waiting() {
+        int n = pending.size();
+        for (AppendBacklog inbox : inboxes) {
+            n += inbox.queued();
+        }
+        return n;
+    }
+
+    /** Moves up to {@code max} appends (in total) from the inboxes into the batch. */
+    private void take(int max) {
+        for (AppendBacklog inbox : inboxes) {
+            for (Append append; pending.size() < max && (append = inbox.poll()) != null; ) {
+                pending.add(append);
+            }
+        }
     }
 
     private void appendPending() {
@@ -177,8 +205,8 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
             return;
         }
         timers.cancel(BatchAge.ELAPSED);
-        List<Append> batch = pending;
-        pending = new ArrayList<>();
+        List<Append> batch = List.copyOf(pending);
+        pending.clear();
         List<LogRecord> records = new ArrayList<>(batch.size());
         for (Append append : batch) {
             records.add(append.record());

@@ -1,40 +1,66 @@
 package io.anchormq.anchoring.log;
 
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * Counts the appends sent to an {@link AnchoringActor} and not completed yet: those in its mailbox, in its open
- * batch and in the batch being written. The actor cannot count its own mailbox, so the count is taken here, on the
- * sender's side, for every append sent through {@link #send}. With a limit it is also the log's back-pressure:
- * senders see it {@link #isFull() full} and wait for {@link #whenRoomAgain room} instead of growing the backlog
- * without bound. Thread-safe; one per actor (or one for several, to count them together).
+ * The way appends reach an {@link AnchoringActor}: senders put them in this inbox, and the actor is told only when
+ * the first of a batch arrives (its age starts) and when a batch is full, so a steady stream of appends costs one
+ * queue node each instead of a message each and a wake-up of the actor's thread each. It also counts the appends
+ * sent and not completed yet: in the inbox, in the open batch and in the batch being written. With a limit it is the
+ * log's back-pressure: senders see it {@link #isFull() full} and wait for {@link #whenRoomAgain room} instead of
+ * growing the backlog without bound. Thread-safe; for one actor.
  */
 public final class AppendBacklog {
 
+    private final WorkspaceLog log;
     private final int limit;
     private final AtomicInteger size = new AtomicInteger();
+    private final ConcurrentLinkedQueue<AnchoringActor.Append> inbox = new ConcurrentLinkedQueue<>();
+    /** Appends in the inbox, not taken by the actor yet. */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** The actor's batch size, once it has said so: the sender that fills a batch tells it. */
+    private volatile int signalAt = Integer.MAX_VALUE;
     private final ConcurrentLinkedQueue<Runnable> waiting = new ConcurrentLinkedQueue<>();
 
-    /** A backlog that only counts. */
-    public AppendBacklog() {
-        this(Integer.MAX_VALUE);
+    /** Appends to the actor that writes {@code log}, without a limit. */
+    public AppendBacklog(WorkspaceLog log) {
+        this(log, Integer.MAX_VALUE);
     }
 
-    /** @param limit outstanding appends from which the backlog is full; room comes back at half of it */
-    public AppendBacklog(int limit) {
+    /**
+     * @param log the log the actor writes: a record that cannot be one of its entries fails at once
+     * @param limit outstanding appends from which the backlog is full; room comes back at half of it
+     */
+    public AppendBacklog(WorkspaceLog log, int limit) {
         if (limit < 2) {
             throw new IllegalArgumentException("a backlog limit below 2 leaves no room: " + limit);
         }
+        this.log = Objects.requireNonNull(log, "log");
         this.limit = limit;
     }
 
-    /** Sends {@code record} to {@code actor}, counted until {@code listener} has heard how it ended. */
+    /**
+     * Sends {@code record} to {@code actor}, counted until {@code listener} has heard how it ended. A record that
+     * cannot be an entry (invalid Unicode, over 65535 bytes encoded) fails here, on the caller's thread, alone.
+     */
     public void send(ActorRef<AnchoringActor.Command> actor, LogRecord record, AppendListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        try {
+            log.check(record);
+        } catch (IllegalArgumentException e) {
+            listener.failed(e);
+            return;
+        }
         size.incrementAndGet();
-        actor.tell(new AnchoringActor.Append(record, listener, this));
+        inbox.add(new AnchoringActor.Append(record, listener, this));
+        int waiting = queued.incrementAndGet();
+        if (waiting == 1 || waiting == signalAt) {
+            actor.tell(new AnchoringActor.Arrived(this));
+        }
     }
 
     /** As {@link #send(ActorRef, LogRecord, AppendListener)}, the outcome as a future. */
@@ -70,6 +96,24 @@ public final class AppendBacklog {
         if (size.get() <= limit / 2) {
             wakeWaiting(); // it drained before the waiter was added
         }
+    }
+
+    /** The actor takes the next append, or null. */
+    AnchoringActor.Append poll() {
+        AnchoringActor.Append next = inbox.poll();
+        if (next != null) {
+            queued.decrementAndGet();
+        }
+        return next;
+    }
+
+    int queued() {
+        return queued.get();
+    }
+
+    /** The actor's batch size: the append that makes the inbox hold that many tells it. */
+    void signalAt(int batchSize) {
+        signalAt = batchSize;
     }
 
     /** An append counted here has ended. */

@@ -326,7 +326,7 @@ public final class WorkspaceLog implements AutoCloseable {
      * @throws IllegalArgumentException it cannot, and why
      */
     void check(LogRecord record) {
-        toEntry(record, new byte[LogEntry.SALT_SIZE], 0).encode();
+        LogEntry.checkEncodable(workspace, record.clientId(), record.topic());
     }
 
     private LogEntry toEntry(LogRecord record, byte[] salt, long sequence) {

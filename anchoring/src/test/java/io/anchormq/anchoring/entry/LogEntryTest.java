@@ -147,6 +147,28 @@ class LogEntryTest {
     }
 
     @Test
+    void checkEncodableAgreesWithEncodeWithoutEncoding() {
+        String big = "t".repeat(LogEntry.MAX_ENCODED_SIZE - 72 - 4);
+        LogEntry.checkEncodable("w", "c", big + "xx");
+        IllegalArgumentException over = assertThrows(IllegalArgumentException.class,
+                () -> LogEntry.checkEncodable("w", "c", big + "xxx"));
+        assertEquals("entry would be 65536 bytes, over the limit of 65535 (workspace 1, client id 1, topic 65462 bytes)",
+                over.getMessage());
+        // multi-byte characters count as their UTF-8 bytes: "é" 2, "€" 3, "😀" (a surrogate pair) 4
+        String wide = big.substring(7) + "é€😀"; // 7 bytes fewer, 9 more: exactly at the limit
+        assertEquals(LogEntry.MAX_ENCODED_SIZE,
+                new LogEntry("w", "c", wide, 0, PAYLOAD_SHA256, 0, SALT, 0).encode().length);
+        LogEntry.checkEncodable("w", "c", wide);
+        assertThrows(IllegalArgumentException.class, () -> LogEntry.checkEncodable("w", "c", wide + "€"));
+        assertEquals("client id is not valid Unicode (an unpaired surrogate)",
+                assertThrows(IllegalArgumentException.class, () -> LogEntry.checkEncodable("w", "c\uD800", "t"))
+                        .getMessage());
+        assertEquals("topic is not valid Unicode (an unpaired surrogate)",
+                assertThrows(IllegalArgumentException.class, () -> LogEntry.checkEncodable("w", "c", "\uDC00t"))
+                        .getMessage());
+    }
+
+    @Test
     void constructorChecksFieldsAndCopiesArrays() {
         assertThrows(IllegalArgumentException.class,
                 () -> new LogEntry("w", "c", "t", 3, PAYLOAD_SHA256, 0, SALT, 0));

@@ -52,12 +52,13 @@ class AnchoringActorTest {
 
     private WorkspaceLog log;
     private final List<AppendedBatch> batches = new CopyOnWriteArrayList<>();
-    private final AppendBacklog backlog = new AppendBacklog();
+    private AppendBacklog backlog;
     private final List<ActorRef<AnchoringActor.Command>> actors = new ArrayList<>();
 
     @BeforeEach
     void openLog() throws IOException {
         log = WorkspaceLog.open(dir, WORKSPACE, ORIGIN, List.of(KEY));
+        backlog = new AppendBacklog(log);
     }
 
     @AfterEach
@@ -259,7 +260,7 @@ class AnchoringActorTest {
     @Test
     void aLimitedBacklogIsFullAtItsLimitAndHasRoomAgainAtHalf() throws Exception {
         ActorRef<AnchoringActor.Command> actor = spawn(new AnchoringActor.Batching(100, Duration.ofHours(1)));
-        AppendBacklog limited = new AppendBacklog(4);
+        AppendBacklog limited = new AppendBacklog(log, 4);
         CountDownLatch room = new CountDownLatch(1);
         List<CompletableFuture<Appended>> futures = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

@@ -37,7 +37,7 @@ public final class AnchoringLatency {
             ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(log,
                     AnchoringActor.Batching.DEFAULT, batch -> batches.incrementAndGet()), "anchoring",
                     DispatcherSelector.blocking());
-            AppendBacklog backlog = new AppendBacklog();
+            AppendBacklog backlog = new AppendBacklog(log);
             flood(actor, backlog, 200_000, 0); // also warms up
             flood(actor, backlog, 500_000, 200_000);
             steady(actor, backlog, batches, rate, seconds, 700_000);

@@ -36,7 +36,7 @@ public final class LoggingProcess {
                 batch -> print(CHECKPOINT + Base64.getEncoder().encodeToString(
                         batch.checkpoint().getBytes(StandardCharsets.UTF_8)))),
                 "anchoring", DispatcherSelector.blocking());
-        AppendBacklog backlog = new AppendBacklog();
+        AppendBacklog backlog = new AppendBacklog(log);
         print(OPENED + log.size());
         for (int t = 0; t < 3; t++) {
             long base = first + t * 100_000_000L;

@@ -60,7 +60,7 @@ public final class CheckpointLatencyCommand implements Callable<Integer> {
                         batches.incrementAndGet();
                         entries.addAndGet(batch.leafHashes().size());
                     }), "anchoring", DispatcherSelector.blocking());
-            AppendBacklog backlog = new AppendBacklog();
+            AppendBacklog backlog = new AppendBacklog(log);
             Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
             drive(actor, backlog, recorder, Duration.ofSeconds(warmupSeconds), 0);
             recorder.reset();

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 
 /**
  * The session directory, sharded by client id: each shard is a {@link SessionDirectory} actor owning the client
@@ -15,12 +15,14 @@ final class SessionDirectories {
 
     private final List<ActorRef<SessionDirectory.Command>> shards;
 
-    SessionDirectories(ActorSystem<?> system, SessionRuntime runtime, AtomicInteger sessionCount, int shardCount) {
+    /** @param dispatcher where the shards and their sessions run */
+    SessionDirectories(ActorSystem<?> system, SessionRuntime runtime, AtomicInteger sessionCount, int shardCount,
+                       DispatcherSelector dispatcher) {
         ActorRef<?>[] refs = new ActorRef<?>[shardCount];
         for (int i = 0; i < shardCount; i++) {
             int shard = i;
             refs[i] = system.systemActorOf(SessionDirectory.create(runtime, sessionCount,
-                    clientId -> shardOf(clientId, shardCount) == shard), "sessions-" + i, Props.empty());
+                    clientId -> shardOf(clientId, shardCount) == shard), "sessions-" + i, dispatcher);
         }
         @SuppressWarnings("unchecked")
         List<ActorRef<SessionDirectory.Command>> list = (List<ActorRef<SessionDirectory.Command>>) (List<?>) List.of(refs);

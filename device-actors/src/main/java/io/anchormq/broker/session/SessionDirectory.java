@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -63,7 +64,8 @@ final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> 
 
     private Entry spawn(String clientId) {
         ActorRef<SessionActor.Command> ref = getContext().spawn(
-                SessionActor.create(runtime, clientId, getContext().getSelf()), "session-" + (++spawned));
+                SessionActor.create(runtime, clientId, getContext().getSelf()), "session-" + (++spawned),
+                DispatcherSelector.sameAsParent());
         getContext().watchWith(ref, new SessionTerminated(clientId, ref));
         Entry entry = new Entry(ref);
         sessions.put(clientId, entry);

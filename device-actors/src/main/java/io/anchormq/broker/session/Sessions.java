@@ -11,6 +11,7 @@ import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.routing.TopicRouter;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 
 /** The session layer's entry point: starts the session directory and takes the connections' requests for sessions. */
 public final class Sessions {
@@ -21,12 +22,13 @@ public final class Sessions {
     private final SessionDirectories directories;
     private final AtomicInteger sessionCount = new AtomicInteger();
 
+    /** @param dispatcher where the session actors run (the MQTT event loops, in the broker) */
     public Sessions(ActorSystem<?> system, BrokerSettings settings, TopicRouter router, RetainedStore retained,
                     BrokerEvents events, AccessPolicy access, BrokerMetrics metrics, SessionStore store,
-                    IntegrityLog integrity, SubscriptionFence fence) {
+                    IntegrityLog integrity, SubscriptionFence fence, DispatcherSelector dispatcher) {
         SessionRuntime runtime = new SessionRuntime(settings, router, retained, new Publisher(router, retained), events,
                 access, metrics, store, integrity, fence);
-        this.directories = new SessionDirectories(system, runtime, sessionCount, DIRECTORY_SHARDS);
+        this.directories = new SessionDirectories(system, runtime, sessionCount, DIRECTORY_SHARDS, dispatcher);
     }
 
     /** A connection whose CONNECT was accepted asks for its client's session; the session attaches it. */

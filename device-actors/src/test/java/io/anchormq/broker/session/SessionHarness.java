@@ -6,11 +6,14 @@ import com.typesafe.config.ConfigFactory;
 import io.anchormq.broker.BrokerMetrics;
 import io.anchormq.broker.BrokerSettings;
 import io.anchormq.broker.auth.AccessPolicy;
+import io.anchormq.broker.connection.EventLoopDispatcher;
 import io.anchormq.broker.events.BrokerEvent;
 import io.anchormq.broker.events.BrokerEvents;
 import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.routing.TopicRouter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttMessage;
@@ -26,19 +29,22 @@ import io.netty.handler.codec.mqtt.MqttVersion;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 
 /**
- * A broker's session layer without its network side: the real directory, session actors, router, retained store
- * and fence, with {@link TestConnection}s in place of Netty connections. One per test (the directory's actors are
+ * A broker's session layer without its network side: the real directory, session actors (on an event loop, as in
+ * the broker), router, retained store and fence, with {@link TestConnection}s in place of Netty connections. One per test (the directory's actors are
  * named per actor system).
  */
 final class SessionHarness implements AutoCloseable {
 
     final ActorTestKit kit = ActorTestKit.create();
+    /** Where the sessions run, as in the broker: an MQTT event loop (no sockets on it here). */
+    private final EventLoopGroup eventLoop = new NioEventLoopGroup(1);
     final BrokerSettings settings;
     final TopicRouter router = new TopicRouter();
     final InMemoryRetainedStore retained = new InMemoryRetainedStore();
@@ -56,7 +62,8 @@ final class SessionHarness implements AutoCloseable {
         BrokerEvents brokerEvents = new BrokerEvents();
         brokerEvents.subscribeToLifecycle(events.ref());
         this.sessions = new Sessions(kit.system(), this.settings, router, retained, brokerEvents,
-                AccessPolicy.ALLOW_ALL, metrics, new InMemorySessionStore(), integrity, fence);
+                AccessPolicy.ALLOW_ALL, metrics, new InMemorySessionStore(), integrity, fence,
+                EventLoopDispatcher.register(kit.system(), eventLoop));
     }
 
     SessionHarness() {
@@ -168,5 +175,6 @@ final class SessionHarness implements AutoCloseable {
     @Override
     public void close() {
         kit.shutdownTestKit();
+        eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

@@ -49,7 +49,7 @@ public final class AnchoringService implements IntegrityLog, AutoCloseable {
         this.workspaceLog = workspaceLog;
         this.actor = actor;
         this.chain = chain;
-        this.backlog = new AppendBacklog(settings.maxBacklog());
+        this.backlog = new AppendBacklog(workspaceLog, settings.maxBacklog());
     }
 
     /** Opens (and checks) the workspace's log, starts its actor and, if configured, the chain anchorer. */
