@@ -1,13 +1,10 @@
 package io.anchormq.anchoring.log;
 
-import io.anchormq.anchoring.merkle.Sha256Hash;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -42,19 +39,23 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
     }
 
     /**
-     * Appends are waiting in {@code inbox}: the first of a batch (the batch's age starts), or enough to fill one.
-     * Appends reach the actor through an {@link AppendBacklog}, not one message each: at tens of thousands per second
-     * a message per append woke the actor's thread for every one of them.
+     * Appends are waiting in the actor's inbox: the first of a batch (the batch's age starts), or enough to fill
+     * one. Appends reach the actor through its {@link AppendBacklog}, not one message each: at tens of thousands per
+     * second a message per append woke the actor's thread for every one of them.
      */
-    record Arrived(AppendBacklog inbox) implements Command {
+    record Arrived() implements Command {
     }
 
     /** One record to log and who hears how it ended. */
     record Append(LogRecord record, AppendListener listener, AppendBacklog countedBy) {
 
-        void appended(Appended appended) {
+        /** The record is entry {@code i} of {@code batch}. */
+        void appended(AppendedBatch batch, int i, String workspace) {
             countedBy.completed();
-            listener.appended(appended);
+            if (listener.wantsAppended()) {
+                listener.appended(new Appended(workspace, batch.firstIndex() + i, batch.leafHash(i),
+                        batch.checkpoint()));
+            }
         }
 
         void failed(Throwable failure) {
@@ -102,31 +103,34 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
     private final WorkspaceLog log;
     private final Batching batching;
     private final Consumer<AppendedBatch> onBatch;
-    /** Backlogs whose appends this actor takes; usually one. */
-    private final Set<AppendBacklog> inboxes = new LinkedHashSet<>();
+    private final AppendBacklog inbox;
     private final List<Append> pending = new ArrayList<>();
 
     /**
+     * @param inbox where senders put the appends; the actor writes the inbox's log
      * @param onBatch called on the actor's thread after each batch is appended and its listeners told (to offer
      *                the new checkpoint to a chain anchorer, count, ...): keep it short and non-blocking
      */
-    public static Behavior<Command> create(WorkspaceLog log, Batching batching, Consumer<AppendedBatch> onBatch) {
-        Objects.requireNonNull(log, "log");
+    public static Behavior<Command> create(AppendBacklog inbox, Batching batching, Consumer<AppendedBatch> onBatch) {
+        Objects.requireNonNull(inbox, "inbox");
         Objects.requireNonNull(batching, "batching");
         Objects.requireNonNull(onBatch, "onBatch");
         // a bug in handling one message must not lose the pending batch and its listeners
         return Behaviors.supervise(Behaviors.<Command>setup(ctx -> Behaviors.<Command>withTimers(
-                        timers -> new AnchoringActor(ctx, timers, log, batching, onBatch))))
+                        timers -> new AnchoringActor(ctx, timers, inbox, batching, onBatch))))
                 .onFailure(SupervisorStrategy.resume());
     }
 
-    private AnchoringActor(ActorContext<Command> context, TimerScheduler<Command> timers, WorkspaceLog log,
+    private AnchoringActor(ActorContext<Command> context, TimerScheduler<Command> timers, AppendBacklog inbox,
             Batching batching, Consumer<AppendedBatch> onBatch) {
         super(context);
         this.timers = timers;
-        this.log = log;
+        this.inbox = inbox;
+        this.log = inbox.log();
         this.batching = batching;
         this.onBatch = onBatch;
+        inbox.signalAt(batching.maxEntries());
+        appendFullBatches(); // appends sent before the actor started
     }
 
     @Override
@@ -140,9 +144,6 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
     }
 
     private Behavior<Command> onArrived(Arrived a) {
-        if (inboxes.add(a.inbox())) {
-            a.inbox().signalAt(batching.maxEntries());
-        }
         appendFullBatches();
         return Behaviors.same();
     }
@@ -163,7 +164,7 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
         return Behaviors.same();
     }
 
-    /** Appends full batches while the inboxes hold one; what is left waits for the batch's age. */
+    /** Appends full batches while the inbox holds one; what is left waits for the batch's age. */
     private void appendFullBatches() {
         while (waiting() >= batching.maxEntries()) {
             take(batching.maxEntries());
@@ -184,19 +185,13 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
     }
 
     private int waiting() {
-        int n = pending.size();
-        for (AppendBacklog inbox : inboxes) {
-            n += inbox.queued();
-        }
-        return n;
+        return pending.size() + inbox.queued();
     }
 
-    /** Moves up to {@code max} appends (in total) from the inboxes into the batch. */
+    /** Moves appends from the inbox into the batch, up to {@code max} in it. */
     private void take(int max) {
-        for (AppendBacklog inbox : inboxes) {
-            for (Append append; pending.size() < max && (append = inbox.poll()) != null; ) {
-                pending.add(append);
-            }
+        for (Append append; pending.size() < max && (append = inbox.poll()) != null; ) {
+            pending.add(append);
         }
     }
 
@@ -221,10 +216,8 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
             }
             return;
         }
-        List<byte[]> leafHashes = appended.leafHashes();
         for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).appended(new Appended(log.workspace(), appended.firstIndex() + i,
-                    Sha256Hash.of(leafHashes.get(i), "leaf hash"), appended.checkpoint()));
+            batch.get(i).appended(appended, i, log.workspace());
         }
         try {
             onBatch.accept(appended);

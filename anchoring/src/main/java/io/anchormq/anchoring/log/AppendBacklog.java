@@ -12,7 +12,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * queue node each instead of a message each and a wake-up of the actor's thread each. It also counts the appends
  * sent and not completed yet: in the inbox, in the open batch and in the batch being written. With a limit it is the
  * log's back-pressure: senders see it {@link #isFull() full} and wait for {@link #whenRoomAgain room} instead of
- * growing the backlog without bound. Thread-safe; for one actor.
+ * growing the backlog without bound. Thread-safe; for one actor, which is created with it.
  */
 public final class AppendBacklog {
 
@@ -59,7 +59,7 @@ public final class AppendBacklog {
         inbox.add(new AnchoringActor.Append(record, listener, this));
         int waiting = queued.incrementAndGet();
         if (waiting == 1 || waiting == signalAt) {
-            actor.tell(new AnchoringActor.Arrived(this));
+            actor.tell(new AnchoringActor.Arrived());
         }
     }
 
@@ -105,6 +105,10 @@ public final class AppendBacklog {
             queued.decrementAndGet();
         }
         return next;
+    }
+
+    WorkspaceLog log() {
+        return log;
     }
 
     int queued() {

@@ -12,4 +12,12 @@ public interface AppendListener {
 
     /** The entry is not in the log. */
     void failed(Throwable failure);
+
+    /**
+     * Whether {@link #appended} is wanted: a listener that only needs to hear of failures says no, and the writer
+     * then makes no {@link Appended} for it.
+     */
+    default boolean wantsAppended() {
+        return true;
+    }
 }

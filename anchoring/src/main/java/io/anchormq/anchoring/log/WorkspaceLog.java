@@ -3,6 +3,7 @@ package io.anchormq.anchoring.log;
 import io.anchormq.anchoring.entry.LogEntry;
 import io.anchormq.anchoring.merkle.MerkleTree;
 import io.anchormq.anchoring.merkle.Rfc9162;
+import io.anchormq.anchoring.merkle.Sha256Hash;
 import io.anchormq.anchoring.note.Checkpoint;
 import io.anchormq.anchoring.note.NoteSigner;
 import io.anchormq.anchoring.note.NoteVerifier;
@@ -223,9 +224,9 @@ public final class WorkspaceLog implements AutoCloseable {
             }
             throw e;
         }
-        List<byte[]> leafHashes = new ArrayList<>(n);
+        List<Sha256Hash> leafHashes = new ArrayList<>(n);
         for (long i = first; i < size; i++) {
-            leafHashes.add(current.store.hash(0, i)); // hashed by the store already: a memory read
+            leafHashes.add(Sha256Hash.of(current.store.hash(0, i), "leaf hash")); // hashed by the store: a memory read
         }
         lookup.add(first, keys, root);
         String text = note.format();

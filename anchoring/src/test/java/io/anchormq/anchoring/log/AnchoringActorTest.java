@@ -259,8 +259,8 @@ class AnchoringActorTest {
 
     @Test
     void aLimitedBacklogIsFullAtItsLimitAndHasRoomAgainAtHalf() throws Exception {
-        ActorRef<AnchoringActor.Command> actor = spawn(new AnchoringActor.Batching(100, Duration.ofHours(1)));
         AppendBacklog limited = new AppendBacklog(log, 4);
+        ActorRef<AnchoringActor.Command> actor = spawn(limited, new AnchoringActor.Batching(100, Duration.ofHours(1)));
         CountDownLatch room = new CountDownLatch(1);
         List<CompletableFuture<Appended>> futures = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -282,8 +282,12 @@ class AnchoringActorTest {
     }
 
     private ActorRef<AnchoringActor.Command> spawn(AnchoringActor.Batching batching) {
+        return spawn(backlog, batching);
+    }
+
+    private ActorRef<AnchoringActor.Command> spawn(AppendBacklog inbox, AnchoringActor.Batching batching) {
         // blocking file I/O: never on the default dispatcher
-        ActorRef<AnchoringActor.Command> actor = testKit.spawn(AnchoringActor.create(log, batching, batches::add),
+        ActorRef<AnchoringActor.Command> actor = testKit.spawn(AnchoringActor.create(inbox, batching, batches::add),
                 "anchoring-" + actors.size(), DispatcherSelector.blocking());
         actors.add(actor);
         return actor;

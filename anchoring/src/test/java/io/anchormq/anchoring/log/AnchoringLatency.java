@@ -34,10 +34,10 @@ public final class AnchoringLatency {
         try (WorkspaceLog log = WorkspaceLog.open(dir, TestRecords.WORKSPACE, TestRecords.ORIGIN,
                 List.of(TestRecords.KEY))) {
             AtomicLong batches = new AtomicLong();
-            ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(log,
+            AppendBacklog backlog = new AppendBacklog(log);
+            ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(backlog,
                     AnchoringActor.Batching.DEFAULT, batch -> batches.incrementAndGet()), "anchoring",
                     DispatcherSelector.blocking());
-            AppendBacklog backlog = new AppendBacklog(log);
             flood(actor, backlog, 200_000, 0); // also warms up
             flood(actor, backlog, 500_000, 200_000);
             steady(actor, backlog, batches, rate, seconds, 700_000);

@@ -31,12 +31,12 @@ public final class LoggingProcess {
                 List.of(TestRecords.KEY));
         long first = Long.parseLong(args[1]);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "logging-process");
-        ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(log,
+        AppendBacklog backlog = new AppendBacklog(log);
+        ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(backlog,
                 new AnchoringActor.Batching(512, Duration.ofMillis(20)),
                 batch -> print(CHECKPOINT + Base64.getEncoder().encodeToString(
                         batch.checkpoint().getBytes(StandardCharsets.UTF_8)))),
                 "anchoring", DispatcherSelector.blocking());
-        AppendBacklog backlog = new AppendBacklog(log);
         print(OPENED + log.size());
         for (int t = 0; t < 3; t++) {
             long base = first + t * 100_000_000L;

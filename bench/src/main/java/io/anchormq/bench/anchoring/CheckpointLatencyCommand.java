@@ -55,12 +55,12 @@ public final class CheckpointLatencyCommand implements Callable<Integer> {
         try (WorkspaceLog log = BenchLogs.open(logDir)) {
             AtomicLong batches = new AtomicLong();
             AtomicLong entries = new AtomicLong();
-            ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(log,
+            AppendBacklog backlog = new AppendBacklog(log);
+            ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(backlog,
                     new AnchoringActor.Batching(batchEntries, Duration.ofMillis(batchDelayMillis)), batch -> {
                         batches.incrementAndGet();
                         entries.addAndGet(batch.leafHashes().size());
                     }), "anchoring", DispatcherSelector.blocking());
-            AppendBacklog backlog = new AppendBacklog(log);
             Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
             drive(actor, backlog, recorder, Duration.ofSeconds(warmupSeconds), 0);
             recorder.reset();

@@ -43,13 +43,13 @@ public final class AnchoringService implements IntegrityLog, AutoCloseable {
     /** The last checkpoint handed to the chain anchorer (many entries share one checkpoint). */
     private volatile String offeredCheckpoint;
 
-    private AnchoringService(AnchoringSettings settings, WorkspaceLog workspaceLog,
+    private AnchoringService(AnchoringSettings settings, WorkspaceLog workspaceLog, AppendBacklog backlog,
                              ActorRef<AnchoringActor.Command> actor, ChainAnchorer chain) {
         this.settings = settings;
         this.workspaceLog = workspaceLog;
+        this.backlog = backlog;
         this.actor = actor;
         this.chain = chain;
-        this.backlog = new AppendBacklog(workspaceLog, settings.maxBacklog());
     }
 
     /** Opens (and checks) the workspace's log, starts its actor and, if configured, the chain anchorer. */
@@ -62,11 +62,12 @@ public final class AnchoringService implements IntegrityLog, AutoCloseable {
                 chain = ChainAnchorer.start(chainConfig(settings));
             }
             // the actor writes and fsyncs files: it runs on a thread of its own, never on the sessions' dispatcher
-            ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(workspaceLog,
+            AppendBacklog backlog = new AppendBacklog(workspaceLog, settings.maxBacklog());
+            ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(backlog,
                             new AnchoringActor.Batching(settings.batchMaxEntries(), settings.batchMaxDelay()),
                             batch -> { }),
                     "anchoring-" + settings.workspace(), DispatcherSelector.fromConfig(DISPATCHER));
-            AnchoringService service = new AnchoringService(settings, workspaceLog, actor, chain);
+            AnchoringService service = new AnchoringService(settings, workspaceLog, backlog, actor, chain);
             log.info("integrity log {} at {} ({} entries), chain anchoring {}", settings.origin(),
                     settings.logDirectory().toAbsolutePath(), workspaceLog.size(),
                     chain == null ? "off" : "on, contract " + chain.contract().orElse("(deploying)"));
@@ -151,6 +152,11 @@ public final class AnchoringService implements IntegrityLog, AutoCloseable {
         @Override
         public void failed(Throwable failure) {
             outcome.failed(failure);
+        }
+
+        @Override
+        public boolean wantsAppended() {
+            return confirm || toChain;
         }
     }
 
