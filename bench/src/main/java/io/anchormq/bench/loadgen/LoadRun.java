@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -51,13 +52,27 @@ public final class LoadRun {
     private volatile long measureFromNanos = Long.MAX_VALUE;
     private volatile long stopNanos = Long.MIN_VALUE;
 
-    private LoadRun(LoadSpec spec) {
+    private final ProcessCpu generator = new ProcessCpu(ProcessHandle.current());
+    private final Optional<ProcessCpu> broker;
+    /** CPU samples at the start and end of the measured window (conn: of the connection phase). */
+    private Optional<ProcessCpu.Sample> generatorFrom = Optional.empty();
+    private Optional<ProcessCpu.Sample> generatorTo = Optional.empty();
+    private Optional<ProcessCpu.Sample> brokerFrom = Optional.empty();
+    private Optional<ProcessCpu.Sample> brokerTo = Optional.empty();
+
+    private LoadRun(LoadSpec spec, Optional<ProcessHandle> broker) {
         this.spec = spec;
+        this.broker = broker.map(ProcessCpu::new);
     }
 
     /** Runs the scenario; never throws for what the broker does, which goes into the report instead. */
     public static LoadReport execute(LoadSpec spec) {
-        return new LoadRun(spec).run();
+        return execute(spec, Optional.empty());
+    }
+
+    /** The same, also sampling the CPU time of the broker's process over the measured window. */
+    public static LoadReport execute(LoadSpec spec, Optional<ProcessHandle> broker) {
+        return new LoadRun(spec, broker).run();
     }
 
     LoadSpec spec() {
@@ -120,18 +135,28 @@ public final class LoadRun {
         boolean drained = false;
         try {
             long connectDeadline = System.nanoTime() + spec.connectTimeout().toNanos();
+            boolean connRun = spec.scenario() == Scenario.CONN;
+            if (connRun) {
+                cpuWindowStarts();
+            }
             boolean connected = connect(subscriberBootstrap, subscribers, connectDeadline)
                     && connect(publisherBootstrap, publishers, connectDeadline)
                     && connect(subscriberBootstrap, idle, connectDeadline);
             connectSeconds = (System.nanoTime() - connectStart) / 1e9;
-            if (connected && spec.scenario() != Scenario.CONN) {
+            if (connRun) {
+                cpuWindowEnds();
+            }
+            if (connected && !connRun) {
                 long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
                 measureFromNanos = start + spec.warmup().toNanos();
                 stopNanos = measureFromNanos + spec.duration().toNanos();
                 for (BenchClient p : publishers) {
                     p.publish(start, measureFromNanos, stopNanos);
                 }
+                waitUntil(measureFromNanos);
+                cpuWindowStarts();
                 waitUntil(stopNanos);
+                cpuWindowEnds();
                 long drainStart = System.nanoTime();
                 drained = drain(drainStart + spec.drainTimeout().toNanos());
                 drainSeconds = (System.nanoTime() - drainStart) / 1e9;
@@ -140,6 +165,23 @@ public final class LoadRun {
             close(publisherLoops, subscriberLoops);
         }
         return report(connectSeconds, drained, drainSeconds);
+    }
+
+    private void cpuWindowStarts() {
+        generatorFrom = generator.sample();
+        brokerFrom = broker.flatMap(ProcessCpu::sample);
+    }
+
+    private void cpuWindowEnds() {
+        generatorTo = generator.sample();
+        brokerTo = broker.flatMap(ProcessCpu::sample);
+    }
+
+    private LoadReport.Cpu cpu() {
+        return LoadReport.Cpu.of(ProcessCpu.cores(generatorFrom, generatorTo).orElse(0.0),
+                Runtime.getRuntime().availableProcessors(), generator.allowedCpus().orElse(null),
+                broker.map(ProcessCpu::pid).orElse(0L), ProcessCpu.cores(brokerFrom, brokerTo).orElse(null),
+                broker.flatMap(ProcessCpu::allowedCpus).orElse(null));
     }
 
     private static EventLoopGroup eventLoops(int threads) {
@@ -370,7 +412,7 @@ public final class LoadRun {
                 LoadReport.Percentiles.of(ackLatency.getIntervalHistogram()),
                 messages ? ledger.missing(sent) : 0, messages ? ledger.duplicates() : 0,
                 messages ? ledger.outOfOrder() : 0,
-                drained, drainSeconds,
+                drained, drainSeconds, cpu(),
                 protocolErrors.get(), setupErrors.get(), List.copyOf(errors));
     }
 }
