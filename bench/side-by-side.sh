@@ -95,8 +95,8 @@ fi
 # 200 msg/s (200,000 deliveries/s offered) every broker here is saturated, so out msg/s is its capacity; at 50 msg/s
 # they all keep up and the latencies compare. Fan-in is paced too (1,000 devices × 5 msg/s): one QoS 1 subscriber
 # takes at most a window (64) per round trip, so unpaced the brokers only drop what it cannot take. p2p-qos1-fixed
-# (issue 10) is a rate every broker here sustains, 100 pairs × 200 msg/s = 20,000 msg/s: latency and the broker's
-# CPU at a load below saturation, where p2p-qos1 measures at saturation.
+# (issue 10) paces 100 pairs × 200 msg/s = 20,000 msg/s, below what the brokers take unpinned: latency and the
+# broker's CPU at one fixed load, where p2p-qos1 measures at saturation.
 scenario_args() {
   case "$1" in
     p2p-qos1)     echo "--scenario p2p --clients 1000 --qos 1 --payload 64" ;;
@@ -174,6 +174,7 @@ start_broker() {
   local broker=$1 logfile=$2 pin jvm
   case "$broker" in
     anchormq) PORT=$ANCHORMQ_PORT ;; mosquitto) PORT=$MOSQUITTO_PORT ;; moquette) PORT=$MOQUETTE_PORT ;;
+    *) echo "unknown broker $broker" >&2; exit 2 ;;
   esac
   # a port another process already listens on would have the load measure that process instead
   if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
@@ -198,7 +199,6 @@ start_broker() {
       record "${pin}java ${jvm}-jar $WORK/anchormq-bench.jar moquette --port $MOQUETTE_PORT"
       "${BROKER_PIN[@]}" java "${BROKER_JVM[@]}" -jar "$WORK/anchormq-bench.jar" moquette --port "$MOQUETTE_PORT" > "$logfile" 2>&1 &
       BROKER_PID=$! ;;
-    *) echo "unknown broker $broker" >&2; exit 2 ;;
   esac
   # taskset execs the broker, so $! is the broker's own process: the one whose CPU the load generator samples
   for _ in $(seq 1 300); do

@@ -2,6 +2,7 @@ package io.anchormq.bench.sidebyside;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.anchormq.bench.loadgen.LoadReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,16 +193,29 @@ public final class CompareCommand implements Callable<Integer> {
         return cpu.get("generatorSaturated").asBoolean() ? "**" + used + ": saturated**" : used;
     }
 
-    /** A note under the table for every row where the load generator ran out of CPU. */
+    /**
+     * A note under the table for every row where the load generator ran out of CPU, saying whether the broker had
+     * too: against a broker that writes every packet on its own the generator spends what it has on smaller reads and
+     * writes, so both ends of a closed loop can be at their limit at once.
+     */
     private static void saturated(StringBuilder md, Map<String, JsonNode> byBroker) {
         for (Map.Entry<String, JsonNode> b : byBroker.entrySet()) {
             JsonNode cpu = b.getValue().get("cpu");
-            if (cpu != null && cpu.get("generatorSaturated").asBoolean()) {
-                md.append(String.format(Locale.ROOT, "- %s row: **generator saturated (%.2f of %d core%s)**: its figures "
-                                + "may be the load generator's limit rather than the broker's%n", b.getKey(),
-                        cpu.get("generatorCores").asDouble(), cpu.get("generatorCpus").asInt(),
-                        cpu.get("generatorCpus").asInt() == 1 ? "" : "s"));
+            if (cpu == null || !cpu.get("generatorSaturated").asBoolean()) {
+                continue;
             }
+            String broker = "";
+            JsonNode cores = cpu.path("brokerCores");
+            JsonNode list = cpu.path("brokerCpuList");
+            if (cores.isNumber() && list.isTextual()) {
+                int cpus = cpus(list.asText()).cardinality();
+                broker = String.format(Locale.ROOT, "; the broker used %.2f of its %d CPU%s%s", cores.asDouble(), cpus,
+                        cpus == 1 ? "" : "s", cores.asDouble() > LoadReport.Cpu.SATURATED * cpus ? ", at its limit too" : "");
+            }
+            md.append(String.format(Locale.ROOT, "- %s row: **generator saturated (%.2f of %d core%s)**%s: its figures "
+                            + "may be the load generator's limit rather than the broker's%n", b.getKey(),
+                    cpu.get("generatorCores").asDouble(), cpu.get("generatorCpus").asInt(),
+                    cpu.get("generatorCpus").asInt() == 1 ? "" : "s", broker));
         }
     }
 
