@@ -4,7 +4,12 @@
 # report with ratios in bench/RESULTS.md.
 #
 #   bench/side-by-side.sh [--duration S] [--warmup S] [--scenarios a,b] [--brokers a,b] [--jmh quick|full|skip]
+#                         [--cpu unpinned|equal|both] [--broker-cores LIST] [--generator-cores LIST]
 #                         [--skip-build] [--out FILE]
+#
+# --cpu unpinned (the default) lets broker and load generator share every core; equal pins each broker to
+# --broker-cores (default 1) and the load generator to --generator-cores (default 0) with taskset, so that every
+# broker gets the same CPU whatever threads it has; both runs every scenario in each mode, unpinned first.
 #
 # anchormq is started as the README says (`mvn -q install -DskipTests && java -jar platform/target/anchormq.jar`),
 # except that the build is `mvn -q package -DskipTests`: it produces the same platform/target/anchormq.jar without
@@ -27,8 +32,11 @@ ARGS="$*"
 DURATION=20
 WARMUP=5
 DRAIN=10
-SCENARIOS=p2p-qos1,fan-out-qos0,fan-out-qos0-paced,fan-in-qos1,shared-qos1,conn,conn-warm
+SCENARIOS=p2p-qos1,p2p-qos1-fixed,fan-out-qos0,fan-out-qos0-paced,fan-in-qos1,shared-qos1,conn,conn-warm
 BROKERS=anchormq,mosquitto,moquette
+CPU_MODES=unpinned
+BROKER_CORES=1
+GENERATOR_CORES=0
 JMH=quick
 BUILD=yes
 OUT=$ROOT/bench/RESULTS.md
@@ -47,10 +55,35 @@ while [ $# -gt 0 ]; do
     --jmh) JMH=$2; shift 2 ;;
     --skip-build) BUILD=no; shift ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$SIDE_BY_SIDE_COPY"; exit 0 ;;
+    --cpu) CPU_MODES=$2; shift 2 ;;
+    --broker-cores) BROKER_CORES=$2; shift 2 ;;
+    --generator-cores) GENERATOR_CORES=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$SIDE_BY_SIDE_COPY"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+case "$CPU_MODES" in
+  unpinned|equal) ;;
+  both) CPU_MODES=unpinned,equal ;;
+  *) echo "--cpu is unpinned, equal or both" >&2; exit 2 ;;
+esac
+# CPUs in a taskset list such as 1, 0-1 or 0,2-3
+cpu_count() {
+  local n=0 part
+  IFS=, read -r -a parts <<< "$1"
+  for part in "${parts[@]}"; do
+    if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then n=$((n + BASH_REMATCH[2] - BASH_REMATCH[1] + 1))
+    elif [[ $part =~ ^[0-9]+$ ]]; then n=$((n + 1))
+    else echo "not a CPU list: $1" >&2; exit 2
+    fi
+  done
+  echo "$n"
+}
+if [[ ,$CPU_MODES, == *,equal,* ]]; then
+  for cores in "$BROKER_CORES" "$GENERATOR_CORES"; do
+    taskset -c "$cores" true 2>/dev/null || { echo "cannot pin to CPUs $cores (this machine: $(nproc) cores)" >&2; exit 2; }
+  done
+fi
 if [ $((DURATION + WARMUP + DRAIN)) -gt 45 ]; then
   echo "duration + warm-up + drain ($DURATION + $WARMUP + $DRAIN s) must stay within 45 s: each scenario is capped at 60 s" >&2
   exit 2
@@ -61,10 +94,13 @@ fi
 # more messages in the warm-up than a broker fans out in the whole run, and nothing sent later is measured. At
 # 200 msg/s (200,000 deliveries/s offered) every broker here is saturated, so out msg/s is its capacity; at 50 msg/s
 # they all keep up and the latencies compare. Fan-in is paced too (1,000 devices × 5 msg/s): one QoS 1 subscriber
-# takes at most a window (64) per round trip, so unpaced the brokers only drop what it cannot take.
+# takes at most a window (64) per round trip, so unpaced the brokers only drop what it cannot take. p2p-qos1-fixed
+# (issue 10) paces 100 pairs × 200 msg/s = 20,000 msg/s, below what the brokers take unpinned: latency and the
+# broker's CPU at one fixed load, where p2p-qos1 measures at saturation.
 scenario_args() {
   case "$1" in
     p2p-qos1)     echo "--scenario p2p --clients 1000 --qos 1 --payload 64" ;;
+    p2p-qos1-fixed) echo "--scenario p2p --clients 100 --qos 1 --payload 64 --rate 200" ;;
     fan-out-qos0) echo "--scenario fan-out --clients 1000 --qos 0 --payload 64 --rate 200" ;;
     fan-out-qos0-paced) echo "--scenario fan-out --clients 1000 --qos 0 --payload 64 --rate 50" ;;
     fan-in-qos1)  echo "--scenario fan-in --clients 1000 --qos 1 --payload 64 --rate 5" ;;
@@ -113,33 +149,64 @@ log_type error
 log_type warning
 EOF
 
+# The CPU mode in effect. unpinned starts everything as before. equal starts each broker under taskset on
+# $BROKER_CORES and the load generator on $GENERATOR_CORES, and passes each JVM -XX:ActiveProcessorCount with the
+# number of CPUs it was given: the count its affinity mask implies already, stated on the command line so that the
+# recorded command says what the JVM sized its pools and its collector by.
+cpu_mode() {
+  MODE=$1
+  if [ "$MODE" = equal ]; then
+    BROKER_PIN=(taskset -c "$BROKER_CORES")
+    GENERATOR_PIN=(taskset -c "$GENERATOR_CORES")
+    BROKER_JVM=(-XX:ActiveProcessorCount="$(cpu_count "$BROKER_CORES")")
+    GENERATOR_JVM=(-XX:ActiveProcessorCount="$(cpu_count "$GENERATOR_CORES")")
+  else
+    BROKER_PIN=(); GENERATOR_PIN=(); BROKER_JVM=(); GENERATOR_JVM=()
+  fi
+  OUTDIR=$WORK/$MODE
+  mkdir -p "$OUTDIR"
+}
+# a command as recorded: the words of an array and a space, or nothing
+words() { [ $# -eq 0 ] || echo "$* "; }
+
 BROKER_PID=
 start_broker() {
-  local broker=$1 logfile=$2
+  local broker=$1 logfile=$2 pin jvm
+  case "$broker" in
+    anchormq) PORT=$ANCHORMQ_PORT ;; mosquitto) PORT=$MOSQUITTO_PORT ;; moquette) PORT=$MOQUETTE_PORT ;;
+    *) echo "unknown broker $broker" >&2; exit 2 ;;
+  esac
+  # a port another process already listens on would have the load measure that process instead
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    echo "port $PORT is taken by another process: choose other ports (ANCHORMQ_PORT, MOSQUITTO_PORT, MOQUETTE_PORT, ANCHORMQ_HTTP_PORT)" >&2
+    exit 3
+  fi
+  pin=$(words "${BROKER_PIN[@]}")
+  jvm=$(words "${BROKER_JVM[@]}")
   case "$broker" in
     anchormq)
       rm -rf "$WORK/anchormq-data"
-      record "ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT ANCHORMQ_HTTP_HOST=127.0.0.1 ANCHORMQ_HTTP_PORT=$ANCHORMQ_HTTP_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data ANCHORMQ_METRICS_INTERVAL=1s java -jar $WORK/anchormq.jar"
+      record "ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT ANCHORMQ_HTTP_HOST=127.0.0.1 ANCHORMQ_HTTP_PORT=$ANCHORMQ_HTTP_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data ANCHORMQ_METRICS_INTERVAL=1s ${pin}java ${jvm}-jar $WORK/anchormq.jar"
       ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT ANCHORMQ_HTTP_HOST=127.0.0.1 \
         ANCHORMQ_HTTP_PORT=$ANCHORMQ_HTTP_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data \
-        ANCHORMQ_METRICS_INTERVAL=1s java -jar "$WORK/anchormq.jar" > "$logfile" 2>&1 &
-      BROKER_PID=$!; PORT=$ANCHORMQ_PORT ;;
+        ANCHORMQ_METRICS_INTERVAL=1s "${BROKER_PIN[@]}" java "${BROKER_JVM[@]}" -jar "$WORK/anchormq.jar" > "$logfile" 2>&1 &
+      BROKER_PID=$! ;;
     mosquitto)
-      record "mosquitto -c $WORK/mosquitto.conf"
-      mosquitto -c "$WORK/mosquitto.conf" > "$logfile" 2>&1 &
-      BROKER_PID=$!; PORT=$MOSQUITTO_PORT ;;
+      record "${pin}mosquitto -c $WORK/mosquitto.conf"
+      "${BROKER_PIN[@]}" mosquitto -c "$WORK/mosquitto.conf" > "$logfile" 2>&1 &
+      BROKER_PID=$! ;;
     moquette)
-      record "java -jar $WORK/anchormq-bench.jar moquette --port $MOQUETTE_PORT"
-      java -jar "$WORK/anchormq-bench.jar" moquette --port "$MOQUETTE_PORT" > "$logfile" 2>&1 &
-      BROKER_PID=$!; PORT=$MOQUETTE_PORT ;;
-    *) echo "unknown broker $broker" >&2; exit 2 ;;
+      record "${pin}java ${jvm}-jar $WORK/anchormq-bench.jar moquette --port $MOQUETTE_PORT"
+      "${BROKER_PIN[@]}" java "${BROKER_JVM[@]}" -jar "$WORK/anchormq-bench.jar" moquette --port "$MOQUETTE_PORT" > "$logfile" 2>&1 &
+      BROKER_PID=$! ;;
   esac
+  # taskset execs the broker, so $! is the broker's own process: the one whose CPU the load generator samples
   for _ in $(seq 1 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-      return 0
-    fi
     if ! kill -0 "$BROKER_PID" 2>/dev/null; then
       echo "$broker exited at start-up; see $logfile" >&2; return 1
+    fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+      return 0
     fi
     sleep 0.1
   done
@@ -162,54 +229,81 @@ trap 'stop_broker; rm -f "$SIDE_BY_SIDE_COPY"' EXIT
 # Runs the scenario's load against the broker just started ($broker, $scenario, $args, $PORT), recording the
 # command with the note $1; sets $code to the load generator's exit status.
 measure() {
+  local gen
+  gen="timeout -k 5 60 $(words "${GENERATOR_PIN[@]}")java $(words "${GENERATOR_JVM[@]}")-jar $WORK/anchormq-bench.jar load"
   if [ "$scenario" = conn-warm ]; then
     # The other scenarios measure after a warm-up; a connection run has none of its own, so a first round of
     # the same connections, not reported, warms the broker (a JVM's JIT, any broker's allocator and caches).
     local warm="--port $PORT --label $broker-warm-up $(scenario_args "$scenario") --connect-timeout 12"
-    record "timeout -k 5 60 java -jar $WORK/anchormq-bench.jar load $warm   # warm-up round, not reported"
+    record "$gen $warm   # warm-up round, not reported"
     # shellcheck disable=SC2086
-    timeout -k 5 60 java -jar "$WORK/anchormq-bench.jar" load $warm > "$WORK/$broker--$scenario.warm-up.txt" 2>&1 || true
+    timeout -k 5 60 "${GENERATOR_PIN[@]}" java "${GENERATOR_JVM[@]}" -jar "$WORK/anchormq-bench.jar" load $warm \
+      > "$OUTDIR/$broker--$scenario.warm-up.txt" 2>&1 || true
   fi
-  record "timeout -k 5 60 java -jar $WORK/anchormq-bench.jar load $args$1"
+  record "$gen $args$1"
   set +e
   # shellcheck disable=SC2086
-  timeout -k 5 60 java -jar "$WORK/anchormq-bench.jar" load $args > "$WORK/$broker--$scenario.txt" 2> "$WORK/$broker--$scenario.load.log"
+  timeout -k 5 60 "${GENERATOR_PIN[@]}" java "${GENERATOR_JVM[@]}" -jar "$WORK/anchormq-bench.jar" load $args \
+    > "$OUTDIR/$broker--$scenario.txt" 2> "$OUTDIR/$broker--$scenario.load.log"
   code=$?
   set -e
-  cat "$WORK/$broker--$scenario.txt" >&2
+  cat "$OUTDIR/$broker--$scenario.txt" >&2
+}
+
+# The load generator's arguments for the broker just started; it samples that broker's CPU over the measured window.
+load_args() {
+  args="--port $PORT --label $broker $(scenario_args "$scenario") --warmup $WARMUP --duration $DURATION --drain-timeout $DRAIN --connect-timeout 12 --broker-pid $BROKER_PID --json $OUTDIR/$broker--$scenario.json"
+}
+
+# What a JVM makes of the CPUs it is given in this mode: its processor count and the collector it then picks
+# (below two processors HotSpot chooses the serial collector instead of G1).
+jvm_view() {
+  local flags gc
+  flags=$("${BROKER_PIN[@]}" java "${BROKER_JVM[@]}" -XX:+PrintFlagsFinal -version 2>/dev/null || true)
+  gc=$(echo "$flags" | awk '$2 ~ /^Use(Serial|Parallel|G1|Z|Shenandoah)GC$/ && $4 == "true" { sub(/^Use/, "", $2); print $2 }')
+  echo "$("${BROKER_PIN[@]}" nproc) processor(s) visible, garbage collector chosen by the JVM: ${gc:-unknown}"
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 STARTED=$(date -u +"%Y-%m-%d %H:%M:%S UTC")
 
+IFS=, read -r -a mode_list <<< "$CPU_MODES"
 IFS=, read -r -a scenario_list <<< "$SCENARIOS"
 IFS=, read -r -a broker_list <<< "$BROKERS"
-for scenario in "${scenario_list[@]}"; do
-  for broker in "${broker_list[@]}"; do
-    log "$scenario on $broker"
-    start_broker "$broker" "$WORK/$broker--$scenario.broker.log"
-    # shellcheck disable=SC2046
-    args="--port $PORT --label $broker $(scenario_args "$scenario") --warmup $WARMUP --duration $DURATION --drain-timeout $DRAIN --connect-timeout 12 --json $WORK/$broker--$scenario.json"
-    measure ""
-    if [ $code -ne 0 ]; then
-      # one more try on a fresh broker; the failed attempt stays on record beside the results
-      log "load exited with $code for $scenario on $broker: retrying once on a restarted broker"
-      for f in txt json load.log; do
-        [ -e "$WORK/$broker--$scenario.$f" ] && mv "$WORK/$broker--$scenario.$f" "$WORK/$broker--$scenario.attempt1.$f.failed"
-      done
-      echo "$broker $scenario: attempt 1 exited with $code ($(grep -m1 -E '^  +(bench-|only|connecting)' "$WORK/$broker--$scenario.attempt1.txt.failed" 2>/dev/null | sed 's/^ *//' || true)); retried" >> "$WORK/retries.txt"
+for mode in "${mode_list[@]}"; do
+  cpu_mode "$mode"
+  record "# CPU mode: $mode"
+  jvm_view > "$OUTDIR/jvm.txt"
+  for scenario in "${scenario_list[@]}"; do
+    for broker in "${broker_list[@]}"; do
+      log "$scenario on $broker ($mode)"
+      start_broker "$broker" "$OUTDIR/$broker--$scenario.broker.log"
+      load_args
+      measure ""
+      if [ $code -ne 0 ]; then
+        # one more try on a fresh broker; the failed attempt stays on record beside the results
+        log "load exited with $code for $scenario on $broker: retrying once on a restarted broker"
+        for f in txt json load.log; do
+          [ -e "$OUTDIR/$broker--$scenario.$f" ] && mv "$OUTDIR/$broker--$scenario.$f" "$OUTDIR/$broker--$scenario.attempt1.$f.failed"
+        done
+        echo "$broker $scenario ($mode): attempt 1 exited with $code ($(grep -m1 -E '^  +(bench-|only|connecting)' "$OUTDIR/$broker--$scenario.attempt1.txt.failed" 2>/dev/null | sed 's/^ *//' || true)); retried" >> "$WORK/retries.txt"
+        stop_broker
+        start_broker "$broker" "$OUTDIR/$broker--$scenario.retry.broker.log"
+        load_args
+        measure "   # retry"
+      fi
+      echo "$code" > "$OUTDIR/$broker--$scenario.exit"
+      # how many threads the broker runs, for the report (a JVM sizes its pools by the processors it sees)
+      ls "/proc/$BROKER_PID/task" 2>/dev/null | wc -l > "$OUTDIR/$broker--$scenario.threads" || true
+      if [ "$broker" = anchormq ] && command -v mosquitto_sub >/dev/null 2>&1; then
+        # the broker's own counters (drops by cause), published every second with the setting above
+        sleep 1.5
+        mosquitto_sub -h 127.0.0.1 -p "$PORT" -t '$SYS/anchormq/metrics' -C 1 -W 5 > "$OUTDIR/$broker--$scenario.metrics" 2>/dev/null || true
+      fi
       stop_broker
-      start_broker "$broker" "$WORK/$broker--$scenario.retry.broker.log"
-      measure "   # retry"
-    fi
-    echo "$code" > "$WORK/$broker--$scenario.exit"
-    if [ "$broker" = anchormq ] && command -v mosquitto_sub >/dev/null 2>&1; then
-      # the broker's own counters (drops by cause), published every second with the setting above
-      sleep 1.5
-      mosquitto_sub -h 127.0.0.1 -p "$PORT" -t '$SYS/anchormq/metrics' -C 1 -W 5 > "$WORK/$broker--$scenario.metrics" 2>/dev/null || true
-    fi
-    stop_broker
+    done
   done
+  java -jar "$WORK/anchormq-bench.jar" compare --results "$OUTDIR" --out "$OUTDIR/load.md"
 done
 
 ROUTING=
@@ -228,12 +322,15 @@ if [ "$JMH" != skip ]; then
 fi
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-java -jar "$WORK/anchormq-bench.jar" compare --results "$WORK" --out "$WORK/load.md"
 
 drops() {
-  local f=$WORK/anchormq--$1.metrics
+  local f=$WORK/$1/anchormq--$2.metrics
   [ -s "$f" ] || { echo "–"; return; }
   sed -E 's/.*"droppedQueueFull":([0-9]+).*/\1/' "$f"
+}
+threads() {
+  local f=$WORK/$1/$2--$3.threads
+  [ -s "$f" ] && cat "$f" || echo "–"
 }
 
 {
@@ -244,8 +341,9 @@ drops() {
     echo "> low; the ratios, measured in the same run, one broker at a time, are what this file is for. Rerun"
     echo "> \`bench/side-by-side.sh\` on a quiet machine before quoting any figure."
   else
-    echo "> Two cores, shared by the broker under test and the load generator: the ratios, measured in the same run,"
-    echo "> one broker at a time, are what this file is for; absolute numbers depend on the machine."
+    echo "> $(nproc) cores: unpinned, the broker under test and the load generator share them; at equal CPU each has its"
+    echo "> own. The ratios, measured in the same run, one broker at a time, are what this file is for; absolute numbers"
+    echo "> depend on the machine."
   fi
   echo
   echo "- date: $STARTED"
@@ -254,20 +352,38 @@ drops() {
   echo "- java: $(java -version 2>&1 | head -1); $(java -version 2>&1 | sed -n 3p)"
   echo "- brokers: anchormq $(git -C "$ROOT" rev-parse --short HEAD) (defaults), $( { mosquitto -h 2>/dev/null || true; } | head -1) (config below), Moquette 0.17 (embedded, defaults, in memory)"
   echo "- load generator: anchormq-bench \`load\`, in its own JVM on the same machine; each scenario: $WARMUP s warm-up, $DURATION s measured, drain up to $DRAIN s; every broker restarted for every scenario"
+  echo "- CPU modes: ${CPU_MODES/,/, then }"
   echo
-  echo "## Load scenarios"
-  echo
-  echo "in = PUBLISHes written by the publishers per second, out = messages received by the subscribers per second, both"
-  echo "over the measured window; latency from the send timestamp in each payload to its arrival; lost / duplicated /"
-  echo "out of order from the per-publisher sequence numbers (out of order across the members of a shared group is"
-  echo "allowed by MQTT). Moquette 0.17 has no shared subscriptions: its shared-sub row delivers nothing."
-  echo
-  cat "$WORK/load.md"
-  echo "anchormq's own count of messages dropped because a subscriber's queue (1,000) was full, per scenario:"
-  for scenario in "${scenario_list[@]}"; do
-    echo "$scenario: $(drops "$scenario")"
-  done | paste -sd ';' | sed 's/;/; /g'
-  echo
+  for mode in "${mode_list[@]}"; do
+    if [ "$mode" = equal ]; then
+      echo "## Load scenarios at equal CPU: each broker on CPU $BROKER_CORES, the load generator on CPU $GENERATOR_CORES"
+      echo
+      echo "Each broker started under \`taskset -c $BROKER_CORES\`, the load generator under \`taskset -c $GENERATOR_CORES\`: every broker"
+      echo "gets the same CPU, however many threads it runs (Mosquitto has one), and the load generator's work does not"
+      echo "compete with the broker's. JVMs there (anchormq, Moquette): $(cat "$WORK/$mode/jvm.txt")."
+    else
+      echo "## Load scenarios, unpinned: broker and load generator share the $(nproc) cores"
+      echo
+      echo "No pinning: a multi-threaded broker may use every core, Mosquitto uses one. JVMs: $(cat "$WORK/$mode/jvm.txt")."
+    fi
+    echo
+    echo "in = PUBLISHes written by the publishers per second, out = messages received by the subscribers per second, both"
+    echo "over the measured window; latency from the send timestamp in each payload to its arrival; lost / duplicated /"
+    echo "out of order from the per-publisher sequence numbers (out of order across the members of a shared group is"
+    echo "allowed by MQTT). broker CPU = the broker process's CPU time over the measured window divided by the window"
+    echo "(cores used; conn: over the connection phase); generator CPU = the same for the load generator, against the"
+    echo "CPUs it may use: above 90 % a row is marked *generator saturated*, and its figures may be the generator's limit"
+    echo "rather than the broker's. Moquette 0.17 has no shared subscriptions: its shared-sub row delivers nothing."
+    echo
+    cat "$WORK/$mode/load.md"
+    echo "anchormq's own count of messages dropped because a subscriber's queue (1,000) was full, per scenario:"
+    for scenario in "${scenario_list[@]}"; do
+      echo "$scenario: $(drops "$mode" "$scenario")"
+    done | paste -sd ';' | sed 's/;/; /g'
+    echo
+    echo "Threads of each broker process at the end of the first scenario (${scenario_list[0]}): $(for broker in "${broker_list[@]}"; do echo "$broker $(threads "$mode" "$broker" "${scenario_list[0]}")"; done | paste -sd ';' | sed 's/;/, /g')."
+    echo
+  done
   if [ -n "$ROUTING" ]; then
     echo "## Routing (JMH, one thread, same data for all three)"
     echo

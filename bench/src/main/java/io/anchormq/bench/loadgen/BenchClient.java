@@ -1,6 +1,9 @@
 package io.anchormq.bench.loadgen;
 
+import io.anchormq.bench.loadgen.LoadRun.Latencies;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,17 +13,14 @@ import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
-import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
-import io.netty.handler.codec.mqtt.MqttPublishMessage;
-import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +37,11 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     private static final int MAX_PACKET_ID = 65_535;
     /** PUBLISHes written per turn on the event loop before other connections get theirs. */
     private static final int BURST = 64;
+    /** First bytes of the 4-byte acknowledgements (type and flags; remaining length 2, then the packet id). */
+    private static final int PUBACK = 0x40;
+    private static final int PUBREC = 0x50;
+    private static final int PUBREL = 0x62;
+    private static final int PUBCOMP = 0x70;
 
     private final LoadRun run;
     private final LoadSpec spec;
@@ -53,6 +58,18 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     private long connectStartNanos;
     private volatile boolean closingByUs;
     private ScheduledFuture<?> pinger;
+    /**
+     * The PUBLISHes and acknowledgements written since the last flush, as bytes: one buffer and one write into the
+     * pipeline per flush, where an encoded message each cost a message object, a buffer and a pass through the
+     * encoder. Other packets (CONNECT, SUBSCRIBE, PINGREQ, DISCONNECT) still go through Netty's MqttEncoder, after
+     * what is pending here.
+     */
+    private ByteBuf out;
+    /** This publisher's PUBLISH as bytes (fixed header, topic, packet id 0, payload of zeros); null for others. */
+    private final byte[] publishPacket;
+    private final int packetIdAt;
+    private final int stampAt;
+    private Latencies latencies;
 
     // publisher state
     private int window;
@@ -98,6 +115,37 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
                 ? Math.min(1 << 16, Integer.highestOneBit(Math.max(16, 4 * window) - 1) << 1) : 0;
         this.sentAt = new long[slots];
         this.slotOwner = new int[slots];
+        if (role == Role.PUBLISHER) {
+            byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+            int variable = 2 + topicBytes.length + (qos != MqttQoS.AT_MOST_ONCE ? 2 : 0) + (spec.mqtt5() ? 1 : 0);
+            int remaining = variable + spec.payloadSize();
+            ByteBuf template = Unpooled.buffer(5 + remaining);
+            template.writeByte(0x30 | qos.value() << 1);
+            for (int left = remaining; ; ) {
+                // the remaining length's variable-length encoding: 7 bits per byte, high bit = more follows
+                int digit = left & 0x7F;
+                left >>>= 7;
+                template.writeByte(left > 0 ? digit | 0x80 : digit);
+                if (left == 0) {
+                    break;
+                }
+            }
+            template.writeShort(topicBytes.length).writeBytes(topicBytes);
+            packetIdAt = qos != MqttQoS.AT_MOST_ONCE ? template.writerIndex() : -1;
+            if (qos != MqttQoS.AT_MOST_ONCE) {
+                template.writeShort(0);
+            }
+            if (spec.mqtt5()) {
+                template.writeByte(0); // no properties
+            }
+            stampAt = template.writerIndex();
+            template.writeZero(spec.payloadSize());
+            publishPacket = ByteBufUtil.getBytes(template);
+        } else {
+            publishPacket = null;
+            packetIdAt = -1;
+            stampAt = -1;
+        }
     }
 
     Role role() {
@@ -121,6 +169,7 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        latencies = run.latencies();
         ctx.writeAndFlush(MqttMessageBuilders.connect()
                 .clientId(clientId)
                 .protocolVersion(spec.mqtt5() ? MqttVersion.MQTT_5 : MqttVersion.MQTT_3_1_1)
@@ -132,6 +181,10 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimers();
+        if (out != null) {
+            out.release();
+            out = null;
+        }
         if (!closingByUs) {
             fail(ready.isDone() ? "connection closed by the broker" : "connection closed before CONNACK");
         }
@@ -145,7 +198,7 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        ctx.flush();
+        flush();
     }
 
     @Override
@@ -171,14 +224,10 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
                 fail(type + " before the session was set up");
                 return;
             }
+            // PUBLISH and its acknowledgements never get here: MqttFrames hands them to onPacket
             switch (type) {
                 case CONNACK -> onConnAck((MqttConnAckMessage) m);
                 case SUBACK -> onSubAck((MqttSubAckMessage) m);
-                case PUBLISH -> onPublish((MqttPublishMessage) m);
-                case PUBACK -> onPublisherAck(packetId(m), MqttMessageType.PUBACK, m);
-                case PUBREC -> onPubRec(packetId(m), m);
-                case PUBCOMP -> onPublisherAck(packetId(m), MqttMessageType.PUBCOMP, m);
-                case PUBREL -> onPubRel(packetId(m));
                 case PINGRESP -> { }
                 case DISCONNECT -> fail("DISCONNECT from the broker" + reasonOf(m));
                 default -> fail("unexpected " + type + " from the broker");
@@ -208,9 +257,11 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
         }
         if (spec.keepAliveSeconds() > 0) {
             long period = Math.max(1, spec.keepAliveSeconds() / 2);
-            pinger = channel.eventLoop().scheduleAtFixedRate(() -> channel.writeAndFlush(
-                    new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGREQ, false, MqttQoS.AT_MOST_ONCE, false, 0))),
-                    period, period, TimeUnit.SECONDS);
+            pinger = channel.eventLoop().scheduleAtFixedRate(() -> {
+                writePending();
+                channel.writeAndFlush(new MqttMessage(
+                        new MqttFixedHeader(MqttMessageType.PINGREQ, false, MqttQoS.AT_MOST_ONCE, false, 0)));
+            }, period, period, TimeUnit.SECONDS);
         }
         if (role == Role.SUBSCRIBER) {
             channel.writeAndFlush(MqttMessageBuilders.subscribe().messageId(1).addSubscription(qos, topic).build());
@@ -247,6 +298,7 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
             cancelTimers();
             publishing = false;
             if (channel.isActive()) {
+                writePending();
                 channel.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.DISCONNECT, false,
                         MqttQoS.AT_MOST_ONCE, false, 0))).addListener(ChannelFutureListener.CLOSE);
             }
@@ -270,6 +322,32 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
         }
         run.protocolError(clientId + ": " + problem);
         ready.completeExceptionally(new IllegalStateException(clientId + ": " + problem));
+    }
+
+    /** Room for {@code bytes} more in the pending buffer. */
+    private ByteBuf out(int bytes) {
+        if (out == null) {
+            // pooled, from this event loop's cache; it grows should a burst need more
+            out = channel.alloc().ioBuffer(Math.max(bytes, 256));
+        }
+        return out;
+    }
+
+    private void writePending() {
+        if (out != null) {
+            ByteBuf pending = out;
+            out = null;
+            channel.write(pending, channel.voidPromise());
+        }
+    }
+
+    private void flush() {
+        writePending();
+        channel.flush();
+    }
+
+    private void acknowledge(int firstByte, int packetId) {
+        out(4).writeByte(firstByte).writeByte(2).writeShort(packetId);
     }
 
     private void cancelTimers() {
@@ -303,7 +381,7 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     /** As fast as possible: fill the window while the socket takes more. */
     private void pump() {
         long now = fill();
-        channel.flush();
+        flush();
         if (now - stopNanos >= 0) {
             publishing = false;
         } else if (qos == MqttQoS.AT_MOST_ONCE && channel.isWritable()) {
@@ -337,29 +415,31 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
         long due = (long) ((now - startNanos) * spec.ratePerPublisher() / 1e9) + 1 - sequence;
         while (due-- > 0 && canSend(now)) {
             publishOne(now);
+            now = System.nanoTime();
         }
-        channel.flush();
+        flush();
     }
 
     private boolean canSend(long now) {
         return now - stopNanos < 0 && channel.isWritable() && (qos == MqttQoS.AT_MOST_ONCE || inflight < window);
     }
 
+    /** Appends one PUBLISH stamped {@code now}, which is also its send time for the acknowledgement latency. */
     private void publishOne(long now) {
-        int packetId = 0;
+        ByteBuf buf = out(Math.min(BURST * publishPacket.length, 64 * 1024));
+        int at = buf.writerIndex();
+        buf.writeBytes(publishPacket);
         if (qos != MqttQoS.AT_MOST_ONCE) {
-            packetId = allocatePacketId();
+            int packetId = allocatePacketId();
             awaitingAck.set(packetId);
             slotOwner[packetId & (slotOwner.length - 1)] = packetId;
-            sentAt[packetId & (sentAt.length - 1)] = System.nanoTime();
+            sentAt[packetId & (sentAt.length - 1)] = now;
             released.clear(packetId);
             inflight++;
             inflightNow = inflight;
+            buf.setShort(at + packetIdAt, packetId);
         }
-        ByteBuf payload = channel.alloc().buffer(spec.payloadSize());
-        Stamp.write(payload, System.nanoTime(), index, sequence++, spec.payloadSize());
-        channel.write(new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, false, qos, false, 0),
-                new MqttPublishVariableHeader(topic, packetId), payload), channel.voidPromise());
+        Stamp.set(buf, at + stampAt, now, index, sequence++);
         sent++;
         if (now - measureFromNanos >= 0) {
             sentMeasured++;
@@ -375,20 +455,19 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
         return id;
     }
 
-    private void onPubRec(int packetId, MqttMessage m) {
+    private void onPubRec(int packetId, int reason) {
         if (qos != MqttQoS.EXACTLY_ONCE || !awaitingAck.get(packetId)) {
             fail("PUBREC for packet id " + packetId + " not in flight at QoS 2");
             return;
         }
-        if (failedReason(m)) {
+        if (failedReason(MqttMessageType.PUBREC, reason)) {
             return;
         }
         released.set(packetId);
-        channel.write(new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBREL, false, MqttQoS.AT_LEAST_ONCE, false, 0),
-                MqttMessageIdVariableHeader.from(packetId)), channel.voidPromise());
+        acknowledge(PUBREL, packetId);
     }
 
-    private void onPublisherAck(int packetId, MqttMessageType type, MqttMessage m) {
+    private void onPublisherAck(int packetId, MqttMessageType type, int reason) {
         boolean expected = type == MqttMessageType.PUBACK
                 ? qos == MqttQoS.AT_LEAST_ONCE && awaitingAck.get(packetId)
                 : qos == MqttQoS.EXACTLY_ONCE && awaitingAck.get(packetId) && released.get(packetId);
@@ -396,13 +475,13 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
             fail(type + " for packet id " + packetId + " not awaiting it");
             return;
         }
-        if (failedReason(m)) {
+        if (failedReason(type, reason)) {
             return;
         }
         awaitingAck.clear(packetId);
         int slot = packetId & (slotOwner.length - 1);
         slotOwner[slot] = 0;
-        run.acknowledgement(sentAt[slot], System.nanoTime());
+        run.acknowledgement(sentAt[slot], System.nanoTime(), latencies.ack);
         inflight--;
         inflightNow = inflight;
         acknowledged++;
@@ -413,9 +492,9 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     }
 
     /** MQTT 5 acknowledgements carry a reason code; 0x80 and above mean the broker did not take the message. */
-    private boolean failedReason(MqttMessage m) {
-        if (m.variableHeader() instanceof MqttPubReplyMessageVariableHeader h && (h.reasonCode() & 0xFF) >= 0x80) {
-            fail(m.fixedHeader().messageType() + " reason 0x" + Integer.toHexString(h.reasonCode() & 0xFF));
+    private boolean failedReason(MqttMessageType type, int reason) {
+        if (reason >= 0x80) {
+            fail(type + " reason 0x" + Integer.toHexString(reason));
             return true;
         }
         return false;
@@ -423,38 +502,129 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
 
     // ---- receiving ----------------------------------------------------------------------------------------
 
-    private void onPublish(MqttPublishMessage p) {
+    /**
+     * A PUBLISH, PUBACK, PUBREC, PUBREL or PUBCOMP from {@link MqttFrames}: its first byte, and its {@code length}
+     * bytes after the fixed header at {@code at} in {@code buf}. Checked as Netty's MqttDecoder checks them (reserved
+     * flags, QoS, packet ids, lengths, no wildcard in a PUBLISH topic; MQTT 5 properties are skipped, not parsed).
+     *
+     * @return what is malformed about it, or null
+     */
+    String onPacket(int first, ByteBuf buf, int at, int length) {
+        int type = first >> 4;
+        int flags = first & 0x0F;
+        if (!ready.isDone()) {
+            fail(MqttMessageType.valueOf(type) + " before the session was set up");
+            return null;
+        }
+        if (type == MqttFrames.PUBLISH) {
+            return publishReceived(flags, buf, at, length);
+        }
+        if (flags != (type == MqttFrames.PUBREL ? 0x02 : 0)) {
+            return MqttMessageType.valueOf(type) + " with flags 0x" + Integer.toHexString(flags);
+        }
+        if (length < 2 || !spec.mqtt5() && length != 2) {
+            return MqttMessageType.valueOf(type) + " of " + length + " bytes";
+        }
+        int packetId = buf.getUnsignedShort(at);
+        int reason = 0;
+        if (length > 2) {
+            reason = buf.getUnsignedByte(at + 2);
+            if (length > 3) {
+                long properties = MqttFrames.variableByteInteger(buf, at + 3, at + length);
+                if (properties < 0 || 3 + MqttFrames.bytes(properties) + MqttFrames.value(properties) != length) {
+                    return MqttMessageType.valueOf(type) + " properties do not fit its length";
+                }
+            }
+        }
+        if (packetId == 0) {
+            return MqttMessageType.valueOf(type) + " with packet id 0";
+        }
+        switch (type) {
+            case 4 -> onPublisherAck(packetId, MqttMessageType.PUBACK, reason);
+            case 5 -> onPubRec(packetId, reason);
+            case 6 -> onPubRel(packetId);
+            default -> onPublisherAck(packetId, MqttMessageType.PUBCOMP, reason);
+        }
+        return null;
+    }
+
+    /** Ends the run's view of this connection: the broker sent what is not MQTT. */
+    void malformed(String problem) {
+        fail("malformed packet from the broker: " + problem);
+    }
+
+    private String publishReceived(int flags, ByteBuf buf, int at, int length) {
+        int level = (flags >> 1) & 0x03;
+        if (level == 3) {
+            return "PUBLISH at QoS 3";
+        }
+        int end = at + length;
+        if (length < 2) {
+            return "PUBLISH of " + length + " bytes";
+        }
+        int topicLength = buf.getUnsignedShort(at);
+        int topicAt = at + 2;
+        int p = topicAt + topicLength;
+        if (p > end) {
+            return "PUBLISH topic longer than the packet";
+        }
+        if (buf.forEachByte(topicAt, topicLength, b -> b != '+' && b != '#') >= 0) {
+            return "PUBLISH topic with a wildcard";
+        }
+        int packetId = 0;
+        if (level > 0) {
+            if (p + 2 > end) {
+                return "PUBLISH without a packet id";
+            }
+            packetId = buf.getUnsignedShort(p);
+            if (packetId == 0) {
+                return "PUBLISH with packet id 0";
+            }
+            p += 2;
+        }
+        if (spec.mqtt5()) {
+            long properties = MqttFrames.variableByteInteger(buf, p, end);
+            if (properties < 0 || p + MqttFrames.bytes(properties) + MqttFrames.value(properties) > end) {
+                return "PUBLISH properties do not fit its length";
+            }
+            p += MqttFrames.bytes(properties) + MqttFrames.value(properties);
+        }
+        onPublish(level, packetId, buf, p, end - p, topicAt, topicLength);
+        return null;
+    }
+
+    private void onPublish(int level, int packetId, ByteBuf buf, int payloadAt, int payloadLength, int topicAt,
+                           int topicLength) {
         if (role != Role.SUBSCRIBER) {
             fail("PUBLISH to a client that subscribed to nothing");
             return;
         }
-        int level = p.fixedHeader().qosLevel().value();
-        int packetId = p.variableHeader().packetId();
         if (level > spec.qos()) {
             fail("PUBLISH at QoS " + level + " above the granted " + spec.qos());
             return;
         }
         if (level == 2 && awaitingRelease.get(packetId)) {
             // the broker re-sent a QoS 2 message before our PUBREC reached it: acknowledge, do not count again
-            channel.write(pubReply(MqttMessageType.PUBREC, packetId), channel.voidPromise());
+            acknowledge(PUBREC, packetId);
             return;
         }
-        ByteBuf payload = p.content();
-        if (payload.readableBytes() < Stamp.SIZE) {
-            fail("PUBLISH on " + p.variableHeader().topicName() + " without a stamp (" + payload.readableBytes() + " bytes)");
+        if (payloadLength < Stamp.SIZE) {
+            fail("PUBLISH on " + buf.toString(topicAt, topicLength, StandardCharsets.UTF_8) + " without a stamp ("
+                    + payloadLength + " bytes)");
             return;
         }
         long now = System.nanoTime();
-        run.record(index, Stamp.publisher(payload), Stamp.sequence(payload), Stamp.sendNanos(payload), now);
+        run.record(index, Stamp.publisher(buf, payloadAt), Stamp.sequence(buf, payloadAt),
+                Stamp.sendNanos(buf, payloadAt), now, latencies.delivery);
         received++;
         if (run.inMeasurement(now)) {
             receivedMeasured++;
         }
         if (level == 1) {
-            channel.write(pubReply(MqttMessageType.PUBACK, packetId), channel.voidPromise());
+            acknowledge(PUBACK, packetId);
         } else if (level == 2) {
             awaitingRelease.set(packetId);
-            channel.write(pubReply(MqttMessageType.PUBREC, packetId), channel.voidPromise());
+            acknowledge(PUBREC, packetId);
         }
     }
 
@@ -464,21 +634,7 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
             return;
         }
         awaitingRelease.clear(packetId);
-        channel.write(pubReply(MqttMessageType.PUBCOMP, packetId), channel.voidPromise());
-    }
-
-    private static MqttMessage pubReply(MqttMessageType type, int packetId) {
-        return new MqttMessage(new MqttFixedHeader(type, false,
-                type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE, false, 0),
-                MqttMessageIdVariableHeader.from(packetId));
-    }
-
-    private static int packetId(MqttMessage m) {
-        Object vh = m.variableHeader();
-        if (vh instanceof MqttPubReplyMessageVariableHeader h) {
-            return h.messageId();
-        }
-        return ((MqttMessageIdVariableHeader) vh).messageId();
+        acknowledge(PUBCOMP, packetId);
     }
 
     private static String reasonOf(MqttMessage m) {

@@ -2,6 +2,7 @@ package io.anchormq.bench.loadgen;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -85,6 +86,10 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Event loop threads for the publishers, and as many again for the subscribers (default: number of cores).")
     Integer threads;
 
+    @Option(names = "--broker-pid",
+            description = "The broker's process id: its CPU time over the measured window is reported as the cores it used.")
+    Long brokerPid;
+
     @Option(names = "--label", defaultValue = "broker", description = "Name of the broker in the report (default: ${DEFAULT-VALUE}).")
     String label;
 
@@ -97,14 +102,16 @@ public final class LoadCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LoadSpec spec;
+        Optional<ProcessHandle> broker;
         try {
             spec = spec();
+            broker = broker();
         } catch (IllegalArgumentException e) {
             // picocli's exit status 2, as for any other bad option
             throw new CommandLine.ParameterException(command.commandLine(), e.getMessage(), e);
         }
         startWatchdog(spec.bound());
-        LoadReport report = LoadRun.execute(spec);
+        LoadReport report = LoadRun.execute(spec, broker);
         System.out.print(report.table());
         if (json != null) {
             report.writeJson(json);
@@ -122,6 +129,17 @@ public final class LoadCommand implements Callable<Integer> {
                 seconds(connectTimeout),
                 connectRate, connectConcurrency, mqtt5(protocol), keepAlive,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors());
+    }
+
+    private Optional<ProcessHandle> broker() {
+        if (brokerPid == null) {
+            return Optional.empty();
+        }
+        Optional<ProcessHandle> broker = ProcessHandle.of(brokerPid);
+        if (broker.isEmpty()) {
+            throw new IllegalArgumentException("no process " + brokerPid + " (--broker-pid)");
+        }
+        return broker;
     }
 
     private static boolean mqtt5(String protocol) {

@@ -19,6 +19,7 @@ import org.HdrHistogram.Histogram;
  * @param ackMillis from writing a QoS 1/2 PUBLISH to reading its PUBACK (QoS 2: PUBCOMP), for PUBLISHes sent in
  *     the measured window: what a device waits for before its message counts as taken
  * @param drained whether every expected message and acknowledgement arrived before the drain ended
+ * @param cpu what the load generator and the broker used of the CPU while measuring
  */
 public record LoadReport(
         String label,
@@ -53,6 +54,7 @@ public record LoadReport(
         long outOfOrder,
         boolean drained,
         double drainSeconds,
+        Cpu cpu,
         long protocolErrors,
         long setupErrors,
         List<String> errors) {
@@ -60,6 +62,52 @@ public record LoadReport(
     /** Exit status of the load command: 0 fine, 1 the broker broke the protocol, 3 the run could not be set up. */
     public int exitCode() {
         return protocolErrors > 0 ? 1 : setupErrors > 0 ? 3 : 0;
+    }
+
+    /**
+     * CPU used over the measured window (conn: over the connection phase), each process's CPU time over wall time,
+     * so 1.0 is one core busy throughout.
+     *
+     * @param generatorCores the load generator's own process, JIT and GC included
+     * @param generatorCpus the CPUs it may run on ({@link Runtime#availableProcessors()}, which follows the affinity
+     *     mask that {@code taskset} sets)
+     * @param generatorCpuList which CPUs those are, as the kernel lists them ("0", "0-1"); null where unknown
+     * @param generatorSaturated it used more than {@link #SATURATED} of its CPUs: then the generator, not the broker,
+     *     may be what limited the run
+     * @param brokerPid the broker process sampled ({@code --broker-pid}); 0 for none
+     * @param brokerCores the broker's cores used; null when it was not sampled
+     * @param brokerCpuList the CPUs the broker may run on; null where unknown
+     */
+    public record Cpu(double generatorCores, int generatorCpus, String generatorCpuList, boolean generatorSaturated,
+                      long brokerPid, Double brokerCores, String brokerCpuList) {
+
+        /** Above this share of its CPUs the generator counts as saturated: it had no time left to spare. */
+        public static final double SATURATED = 0.9;
+
+        static Cpu of(double generatorCores, int generatorCpus, String generatorCpuList, long brokerPid,
+                      Double brokerCores, String brokerCpuList) {
+            return new Cpu(generatorCores, generatorCpus, generatorCpuList,
+                    generatorCores > SATURATED * generatorCpus, brokerPid, brokerCores, brokerCpuList);
+        }
+
+        /** "generator saturated (0.97 of 1 core)", or empty when it was not. */
+        public String saturation() {
+            return generatorSaturated
+                    ? String.format(Locale.ROOT, "generator saturated (%.2f of %d core%s)", generatorCores,
+                            generatorCpus, generatorCpus == 1 ? "" : "s")
+                    : "";
+        }
+
+        String line() {
+            String broker = brokerCores == null ? "broker not sampled"
+                    : String.format(Locale.ROOT, "broker %.2f cores (pid %d%s)", brokerCores, brokerPid,
+                            brokerCpuList == null ? "" : ", CPUs " + brokerCpuList);
+            String generator = String.format(Locale.ROOT, "generator %.2f of %d (CPUs %s)", generatorCores,
+                    generatorCpus, generatorCpuList == null ? "?" : generatorCpuList);
+            return broker + "; " + generator
+                    + (generatorSaturated ? "  " + saturation().toUpperCase(Locale.ROOT)
+                            + ": it may be what limited this run" : "");
+        }
     }
 
     /** Percentiles in milliseconds. */
@@ -107,6 +155,7 @@ public record LoadReport(
                     outOfOrder));
             row(out, "drain", String.format(Locale.ROOT, "%s after %.2f s", drained ? "complete" : "INCOMPLETE", drainSeconds));
         }
+        row(out, "cpu", cpu.line());
         row(out, "errors", String.format(Locale.ROOT, "protocol %d, setup %d", protocolErrors, setupErrors));
         for (String e : errors) {
             row(out, "", e);

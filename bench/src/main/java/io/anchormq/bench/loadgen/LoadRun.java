@@ -18,11 +18,15 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -38,9 +42,9 @@ public final class LoadRun {
 
     private final LoadSpec spec;
     private final String runId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
-    private final Recorder latency = new Recorder(3);
     private final Recorder connectTimes = new Recorder(3);
-    private final Recorder ackLatency = new Recorder(3);
+    /** Each event loop records into its own histograms, so no two threads ever touch the same one. */
+    private final Map<Thread, Latencies> latencies = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
     private final AtomicLong protocolErrors = new AtomicLong();
     private final AtomicLong setupErrors = new AtomicLong();
@@ -51,17 +55,55 @@ public final class LoadRun {
     private volatile long measureFromNanos = Long.MAX_VALUE;
     private volatile long stopNanos = Long.MIN_VALUE;
 
-    private LoadRun(LoadSpec spec) {
+    private final ProcessCpu generator = new ProcessCpu(ProcessHandle.current());
+    private final Optional<ProcessCpu> broker;
+    /** CPU samples at the start and end of the measured window (conn: of the connection phase). */
+    private Optional<ProcessCpu.Sample> generatorFrom = Optional.empty();
+    private Optional<ProcessCpu.Sample> generatorTo = Optional.empty();
+    private Optional<ProcessCpu.Sample> brokerFrom = Optional.empty();
+    private Optional<ProcessCpu.Sample> brokerTo = Optional.empty();
+
+    private LoadRun(LoadSpec spec, Optional<ProcessHandle> broker) {
         this.spec = spec;
+        this.broker = broker.map(ProcessCpu::new);
     }
 
     /** Runs the scenario; never throws for what the broker does, which goes into the report instead. */
     public static LoadReport execute(LoadSpec spec) {
-        return new LoadRun(spec).run();
+        return execute(spec, Optional.empty());
+    }
+
+    /** The same, also sampling the CPU time of the broker's process over the measured window. */
+    public static LoadReport execute(LoadSpec spec, Optional<ProcessHandle> broker) {
+        return new LoadRun(spec, broker).run();
     }
 
     LoadSpec spec() {
         return spec;
+    }
+
+    /**
+     * Latencies recorded by one event loop, plain histograms written by that thread only (a shared {@link Recorder}
+     * costs every message two atomic updates of counters all the loops share); read once the loops have stopped.
+     */
+    static final class Latencies {
+        /** PUBLISH written -> received by a subscriber. */
+        final Histogram delivery = new Histogram(3);
+        /** PUBLISH written -> PUBACK (QoS 2: PUBCOMP) read. */
+        final Histogram ack = new Histogram(3);
+    }
+
+    /** The calling event loop's latency histograms. */
+    Latencies latencies() {
+        return latencies.computeIfAbsent(Thread.currentThread(), t -> new Latencies());
+    }
+
+    private Histogram merged(Function<Latencies, Histogram> which) {
+        Histogram all = new Histogram(3);
+        for (Latencies l : latencies.values()) {
+            all.add(which.apply(l));
+        }
+        return all;
     }
 
     // ---- callbacks from the clients (event loops) ---------------------------------------------------------
@@ -86,7 +128,7 @@ public final class LoadRun {
         return now - measureFromNanos >= 0 && now - stopNanos < 0;
     }
 
-    void record(int sink, int publisher, long sequence, long sendNanos, long now) {
+    void record(int sink, int publisher, long sequence, long sendNanos, long now, Histogram latency) {
         DeliveryLedger.Outcome outcome = ledger.record(sink, publisher, sequence);
         if (outcome == DeliveryLedger.Outcome.MISROUTED) {
             protocolError("message " + sequence + " of publisher " + publisher + " delivered to sink " + sink
@@ -97,7 +139,7 @@ public final class LoadRun {
     }
 
     /** A QoS 1/2 PUBLISH sent at {@code sendNanos} was acknowledged (PUBACK, or PUBCOMP after PUBREC) now. */
-    void acknowledgement(long sendNanos, long now) {
+    void acknowledgement(long sendNanos, long now, Histogram ackLatency) {
         if (sendNanos - measureFromNanos >= 0) {
             ackLatency.recordValue(Math.max(1, now - sendNanos));
         }
@@ -120,18 +162,28 @@ public final class LoadRun {
         boolean drained = false;
         try {
             long connectDeadline = System.nanoTime() + spec.connectTimeout().toNanos();
+            boolean connRun = spec.scenario() == Scenario.CONN;
+            if (connRun) {
+                cpuWindowStarts();
+            }
             boolean connected = connect(subscriberBootstrap, subscribers, connectDeadline)
                     && connect(publisherBootstrap, publishers, connectDeadline)
                     && connect(subscriberBootstrap, idle, connectDeadline);
             connectSeconds = (System.nanoTime() - connectStart) / 1e9;
-            if (connected && spec.scenario() != Scenario.CONN) {
+            if (connRun) {
+                cpuWindowEnds();
+            }
+            if (connected && !connRun) {
                 long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
                 measureFromNanos = start + spec.warmup().toNanos();
                 stopNanos = measureFromNanos + spec.duration().toNanos();
                 for (BenchClient p : publishers) {
                     p.publish(start, measureFromNanos, stopNanos);
                 }
+                waitUntil(measureFromNanos);
+                cpuWindowStarts();
                 waitUntil(stopNanos);
+                cpuWindowEnds();
                 long drainStart = System.nanoTime();
                 drained = drain(drainStart + spec.drainTimeout().toNanos());
                 drainSeconds = (System.nanoTime() - drainStart) / 1e9;
@@ -140,6 +192,23 @@ public final class LoadRun {
             close(publisherLoops, subscriberLoops);
         }
         return report(connectSeconds, drained, drainSeconds);
+    }
+
+    private void cpuWindowStarts() {
+        generatorFrom = generator.sample();
+        brokerFrom = broker.flatMap(ProcessCpu::sample);
+    }
+
+    private void cpuWindowEnds() {
+        generatorTo = generator.sample();
+        brokerTo = broker.flatMap(ProcessCpu::sample);
+    }
+
+    private LoadReport.Cpu cpu() {
+        return LoadReport.Cpu.of(ProcessCpu.cores(generatorFrom, generatorTo).orElse(0.0),
+                Runtime.getRuntime().availableProcessors(), generator.allowedCpus().orElse(null),
+                broker.map(ProcessCpu::pid).orElse(0L), ProcessCpu.cores(brokerFrom, brokerTo).orElse(null),
+                broker.flatMap(ProcessCpu::allowedCpus).orElse(null));
     }
 
     private static EventLoopGroup eventLoops(int threads) {
@@ -239,8 +308,10 @@ public final class LoadRun {
             ChannelFuture f = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
+                    int maxPacket = Math.max(1 << 20, spec.payloadSize() + 4096);
                     ch.pipeline()
-                            .addLast("decoder", new MqttDecoder(Math.max(1 << 20, spec.payloadSize() + 4096)))
+                            .addLast("frames", new MqttFrames(c, maxPacket))
+                            .addLast("decoder", new MqttDecoder(maxPacket))
                             .addLast("encoder", MqttEncoder.INSTANCE)
                             .addLast("client", c);
                 }
@@ -366,11 +437,11 @@ public final class LoadRun {
                 LoadReport.Percentiles.of(connectHistogram),
                 sentTotal, publishers.stream().mapToLong(p -> p.acknowledged).sum(), received, messages ? ledger.expected(sent) : 0,
                 messages ? sentMeasured / window : 0, messages ? receivedMeasured / window : 0,
-                LoadReport.Percentiles.of(latency.getIntervalHistogram()),
-                LoadReport.Percentiles.of(ackLatency.getIntervalHistogram()),
+                LoadReport.Percentiles.of(merged(l -> l.delivery)),
+                LoadReport.Percentiles.of(merged(l -> l.ack)),
                 messages ? ledger.missing(sent) : 0, messages ? ledger.duplicates() : 0,
                 messages ? ledger.outOfOrder() : 0,
-                drained, drainSeconds,
+                drained, drainSeconds, cpu(),
                 protocolErrors.get(), setupErrors.get(), List.copyOf(errors));
     }
 }

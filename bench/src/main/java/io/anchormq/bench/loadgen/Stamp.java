@@ -13,19 +13,21 @@ final class Stamp {
     private Stamp() {
     }
 
-    static void write(ByteBuf out, long sendNanos, int publisher, long sequence, int payloadSize) {
-        out.writeLong(sendNanos).writeInt(publisher).writeLong(sequence).writeZero(payloadSize - SIZE);
+    /** Stamps a payload already in {@code buf} at {@code index} (the padding after the stamp is left as it is). */
+    static void set(ByteBuf buf, int index, long sendNanos, int publisher, long sequence) {
+        buf.setLong(index, sendNanos).setInt(index + 8, publisher).setLong(index + 12, sequence);
     }
 
-    static long sendNanos(ByteBuf payload) {
-        return payload.getLong(payload.readerIndex());
+    /** The send time of the payload at {@code index} in {@code buf}. */
+    static long sendNanos(ByteBuf buf, int index) {
+        return buf.getLong(index);
     }
 
-    static int publisher(ByteBuf payload) {
-        return payload.getInt(payload.readerIndex() + 8);
+    static int publisher(ByteBuf buf, int index) {
+        return buf.getInt(index + 8);
     }
 
-    static long sequence(ByteBuf payload) {
-        return payload.getLong(payload.readerIndex() + 12);
+    static long sequence(ByteBuf buf, int index) {
+        return buf.getLong(index + 12);
     }
 }
