@@ -168,6 +168,9 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
     private void appendFullBatches() {
         while (waiting() >= batching.maxEntries()) {
             take(batching.maxEntries());
+            if (pending.size() < batching.maxEntries()) {
+                break; // counted but not queued yet: the batch's timer takes them
+            }
             appendPending();
         }
         if (waiting() > 0 && !timers.isTimerActive(BatchAge.ELAPSED)) {
@@ -175,11 +178,14 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
         }
     }
 
-    /** Appends everything waiting, in batches of at most the maximum. */
+    /** Appends everything in the inbox, in batches of at most the maximum. */
     private void appendAll() {
         timers.cancel(BatchAge.ELAPSED);
         while (waiting() > 0) {
             take(batching.maxEntries());
+            if (pending.isEmpty()) {
+                return; // counted but not queued yet
+            }
             appendPending();
         }
     }

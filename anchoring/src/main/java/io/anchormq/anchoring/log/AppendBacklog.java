@@ -20,9 +20,9 @@ public final class AppendBacklog {
     private final int limit;
     private final AtomicInteger size = new AtomicInteger();
     private final ConcurrentLinkedQueue<AnchoringActor.Append> inbox = new ConcurrentLinkedQueue<>();
-    /** Appends in the inbox, not taken by the actor yet. */
+    /** Appends in the inbox (or about to be), not taken by the actor yet. */
     private final AtomicInteger queued = new AtomicInteger();
-    /** The actor's batch size, once it has said so: the sender that fills a batch tells it. */
+    /** The actor's batch size: the sender that fills a batch tells it. */
     private volatile int signalAt = Integer.MAX_VALUE;
     private final ConcurrentLinkedQueue<Runnable> waiting = new ConcurrentLinkedQueue<>();
 
@@ -56,8 +56,10 @@ public final class AppendBacklog {
             return;
         }
         size.incrementAndGet();
-        inbox.add(new AnchoringActor.Append(record, listener, this));
+        // counted before it is queued, so the count is never below what the inbox holds: the actor keeps a batch
+        // timer running while it is above zero, and no append can sit in the inbox unseen
         int waiting = queued.incrementAndGet();
+        inbox.add(new AnchoringActor.Append(record, listener, this));
         if (waiting == 1 || waiting == signalAt) {
             actor.tell(new AnchoringActor.Arrived());
         }

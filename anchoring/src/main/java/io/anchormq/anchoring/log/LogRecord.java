@@ -31,6 +31,11 @@ public record LogRecord(String clientId, String topic, int qos, byte[] payloadSh
         return payloadSha256.clone();
     }
 
+    /** The hash itself, not a copy, for the log's writer: never to be modified. */
+    byte[] payloadSha256Shared() {
+        return payloadSha256;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof LogRecord r && clientId.equals(r.clientId) && topic.equals(r.topic) && qos == r.qos

@@ -198,13 +198,14 @@ public final class WorkspaceLog implements AutoCloseable {
             LogRecord record = records.get(i);
             byte[] entry;
             try {
-                entry = toEntry(record, Arrays.copyOfRange(salts, i * LogEntry.SALT_SIZE,
-                        (i + 1) * LogEntry.SALT_SIZE), first + i).encode();
+                entry = LogEntry.encode(workspace, record.clientId(), record.topic(), record.qos(),
+                        record.payloadSha256Shared(), micros(record.receivedAt()), salts, i * LogEntry.SALT_SIZE,
+                        first + i);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("record " + i + " of the batch: " + e.getMessage(), e);
             }
             entries.add(entry);
-            keys[i] = lookup.keyOf(record.clientId(), record.topic(), record.payloadSha256());
+            keys[i] = lookup.keyOfEntry(entry);
         }
         lookup.prepare(first, keys); // a failure here leaves the store untouched
         long size = first + n;
@@ -328,11 +329,6 @@ public final class WorkspaceLog implements AutoCloseable {
      */
     void check(LogRecord record) {
         LogEntry.checkEncodable(workspace, record.clientId(), record.topic());
-    }
-
-    private LogEntry toEntry(LogRecord record, byte[] salt, long sequence) {
-        return new LogEntry(workspace, record.clientId(), record.topic(), record.qos(), record.payloadSha256(),
-                micros(record.receivedAt()), salt, sequence);
     }
 
     private static long micros(Instant time) {

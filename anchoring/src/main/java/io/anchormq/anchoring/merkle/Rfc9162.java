@@ -1,5 +1,6 @@
 package io.anchormq.anchoring.merkle;
 
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
@@ -26,6 +27,31 @@ public final class Rfc9162 {
         d.update(NODE_PREFIX);
         d.update(left);
         return d.digest(right);
+    }
+
+    /** {@link #leafHash} into {@code out} (32 bytes), for loops that would otherwise make an array per hash. */
+    public static void leafHash(byte[] entry, byte[] out) {
+        MessageDigest d = SHA256.get();
+        d.update(LEAF_PREFIX);
+        d.update(entry);
+        digestInto(d, out);
+    }
+
+    /** {@link #nodeHash} into {@code out} (32 bytes, may be {@code left} or {@code right}). */
+    public static void nodeHash(byte[] left, byte[] right, byte[] out) {
+        MessageDigest d = SHA256.get();
+        d.update(NODE_PREFIX);
+        d.update(left);
+        d.update(right);
+        digestInto(d, out);
+    }
+
+    private static void digestInto(MessageDigest d, byte[] out) {
+        try {
+            d.digest(out, 0, HASH_SIZE);
+        } catch (DigestException e) {
+            throw new IllegalStateException("SHA-256 refused a 32-byte output", e); // it cannot
+        }
     }
 
     /** The root of the empty tree: SHA-256 of the empty string. */

@@ -52,9 +52,7 @@ final class HashIndex implements Closeable {
     /** Stores a hash; returns whether the stored bytes differed (a repair, when rebuilding). */
     boolean put(int level, long index, byte[] hash) {
         LevelFile file = levels[level];
-        byte[] stored = new byte[Rfc9162.HASH_SIZE];
-        file.get(index, stored);
-        if (Arrays.equals(stored, hash)) {
+        if (file.holds(index, hash)) {
             return false;
         }
         file.put(index, hash);
@@ -73,14 +71,21 @@ final class HashIndex implements Closeable {
     /** {@link #extend(long, long)} restricted to the tree levels {@code firstLevel..lastLevel}. */
     long extend(long fromSize, long toSize, int firstLevel, int lastLevel) {
         long repaired = 0;
+        // scratch for this call (callers may extend disjoint ranges in parallel): no arrays per node
+        byte[] left = new byte[Rfc9162.HASH_SIZE];
+        byte[] right = new byte[Rfc9162.HASH_SIZE];
         for (int level = firstLevel; level <= lastLevel; level++) {
             long first = fromSize >>> level;
             long end = toSize >>> level;
             if (first == end) {
                 break; // no new node here, so none above either
             }
+            LevelFile below = levels[level - 1];
             for (long i = first; i < end; i++) {
-                if (put(level, i, Rfc9162.nodeHash(get(level - 1, 2 * i), get(level - 1, 2 * i + 1)))) {
+                below.get(2 * i, left);
+                below.get(2 * i + 1, right);
+                Rfc9162.nodeHash(left, right, left);
+                if (put(level, i, left)) {
                     repaired++;
                 }
             }
@@ -163,6 +168,18 @@ final class HashIndex implements Closeable {
 
         void put(long index, byte[] hash) {
             chunks[(int) (index >>> CHUNK_SHIFT)].put(offset(index), hash);
+        }
+
+        /** Whether hash {@code index} is {@code hash} already, compared in place. */
+        boolean holds(long index, byte[] hash) {
+            MappedByteBuffer chunk = chunks[(int) (index >>> CHUNK_SHIFT)];
+            int at = offset(index);
+            for (int i = 0; i < hash.length; i++) {
+                if (chunk.get(at + i) != hash[i]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static int offset(long index) {

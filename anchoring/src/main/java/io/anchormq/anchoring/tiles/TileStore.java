@@ -135,8 +135,10 @@ public final class TileStore implements HashReader, Closeable {
         }
         try {
             index.reserve(to);
+            byte[] leaf = new byte[Rfc9162.HASH_SIZE];
             for (int i = 0; i < entries.size(); i++) {
-                index.put(0, from + i, Rfc9162.leafHash(entries.get(i)));
+                Rfc9162.leafHash(entries.get(i), leaf);
+                index.put(0, from + i, leaf);
             }
             index.extend(from, to);
             List<DurableFiles.Pending> pending = new ArrayList<>();

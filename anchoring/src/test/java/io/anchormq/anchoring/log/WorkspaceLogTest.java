@@ -175,6 +175,24 @@ class WorkspaceLogTest {
     }
 
     @Test
+    void messagesWithTextsBeyondAsciiAreEncodedAndFoundLikeAnyOther() throws Exception {
+        // the writer encodes entries and their lookup keys without the UTF-8 arrays that lookups use
+        LogRecord accented = new LogRecord("capteur-é", "usine/ligne1/température", 1, payloadSha256(-3),
+                Instant.parse("2024-06-01T12:00:00Z"));
+        LogRecord emoji = new LogRecord("device-😀", "plant/€/temp", 2, payloadSha256(-4),
+                Instant.parse("2024-06-01T12:00:01Z"));
+        try (WorkspaceLog log = open(KEY)) {
+            log.append(List.of(record(0), accented, emoji));
+            assertEquals(List.of(1L), find(log, accented));
+            assertEquals(List.of(2L), find(log, emoji));
+            LogEntry entry = log.entry(1);
+            assertEquals("capteur-é", entry.clientId());
+            assertEquals("usine/ligne1/température", entry.topic());
+            assertEquals(1, entry.sequence());
+        }
+    }
+
+    @Test
     void candidatesOfAKeyAreConfirmedByTheirEntries() throws Exception {
         try (WorkspaceLog log = open(KEY)) {
             log.append(records(0, 1000));
