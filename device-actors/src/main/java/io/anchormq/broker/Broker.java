@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.auth.DenyRules;
-import io.anchormq.broker.connection.EventLoopDispatcher;
 import io.anchormq.broker.connection.MqttChannels;
 import io.anchormq.broker.events.BrokerEvent;
 import io.anchormq.broker.events.BrokerEvents;

@@ -1,4 +1,4 @@
-package io.anchormq.broker.connection;
+package io.anchormq.broker;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
