@@ -79,9 +79,9 @@ public final class AnchoringActor extends AbstractBehavior<AnchoringActor.Comman
      * When a batch closes: at {@code maxEntries} appends, or {@code maxAge} after its first append arrived.
      *
      * <p>{@link #DEFAULT}, 4096 entries or 100 ms: at 10,000 messages/s a batch closes by age with ~1,200
-     * entries, and appending it (entry bundles, tiles, checkpoint, each fsynced) takes ~5-20 ms here, so a message
-     * waits for its checkpoint at most ~100 ms plus one batch write: measured (two shared cores) p50 70 ms, p99
-     * 136 ms, well inside the 1 s target, at ~8 fsync sets per second. The size limit only matters in bursts or
+     * entries, and appending it (entry bundles and full tiles written, the batch and its checkpoint forced to the
+     * store's journal in one fdatasync) takes a few ms here, so a message waits for its checkpoint at most ~100 ms
+     * plus one batch write, well inside the 1 s target. The size limit only matters in bursts or
      * after a stall, where it keeps a batch's write (and its memory) bounded while the backlog drains; flooded, the
      * log takes ~130,000 appends/s in full batches.
      */

@@ -170,14 +170,15 @@ public final class WorkspaceLog implements AutoCloseable {
 
     /**
      * Appends the records as entries {@code size()..size()+n-1}, each with a fresh 16-byte random salt and the
-     * receive time in microseconds, writes them durably, and signs and durably writes the new checkpoint; returns
-     * once all of that is on disk.
+     * receive time in microseconds, writes them, and signs and writes the new checkpoint; returns once the entries
+     * and the checkpoint are durable (in the store's journal, see {@link TileStore}).
      *
      * @throws IllegalArgumentException a record cannot be an entry (it names the record); nothing was written
      * @throws IOException              a write failed, and the store was reopened, which removes what was written
-     *                                  of the batch. Only a failure after the batch's checkpoint was in place (its
-     *                                  directory's fsync, say) leaves the batch in the log: an entry is never
-     *                                  reported logged without being so, the reverse is possible but rare.
+     *                                  of the batch. Only a failure after the batch's checkpoint was in place (a
+     *                                  background flush of earlier tiles, say) leaves the batch in the log: never
+     *                                  is an entry reported logged without being so; the reverse is possible but
+     *                                  rare.
      */
     public synchronized AppendedBatch append(List<LogRecord> records) throws IOException {
         requireOpen();
@@ -276,6 +277,15 @@ public final class WorkspaceLog implements AutoCloseable {
             throw new IllegalArgumentException("no entry " + index + " in the log of size " + current.size);
         }
         return readEntry(current, index);
+    }
+
+    /**
+     * A tlog-tiles tile or entry bundle of a tree no larger than the latest checkpoint, by its path below
+     * {@code tile/}, or null if there is none: the store publishes partial tiles as files only every so often, and
+     * serves the latest ones from here meanwhile.
+     */
+    public byte[] tile(String relativePath) throws IOException {
+        return head().store.tile(relativePath);
     }
 
     /**

@@ -6,11 +6,13 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -95,16 +97,61 @@ final class DurableFiles {
         knownDirectories.removeIf(known -> known.startsWith(directory));
     }
 
+    /**
+     * Writes each file atomically (staged, then renamed over its target) on the calling thread, forcing nothing:
+     * for files a {@link Journal} can restore. Directories created for them are added to {@code newEntries} (their
+     * parents gained an entry), as is each target's directory.
+     */
+    void writeUnforced(List<Pending> files, Set<Path> newEntries) throws IOException {
+        for (Pending file : files) {
+            createDirectories(file.target().getParent(), newEntries);
+            writeStaged(staging.resolve(Long.toString(stagedFiles++)), file, false);
+            newEntries.add(file.target().getParent());
+        }
+    }
+
+    /**
+     * Forces files already written, concurrently, and then the directories: a {@link #writeUnforced} set made
+     * durable. A file deleted meanwhile is skipped (only superseded partial tiles are deleted).
+     */
+    static void force(Collection<Path> files, Collection<Path> directories) throws IOException {
+        List<Future<?>> forces = new ArrayList<>(files.size());
+        for (Path file : files) {
+            forces.add(WRITERS.submit(() -> forceIfPresent(file)));
+        }
+        awaitAll(forces);
+        forces.clear();
+        for (Path directory : directories) {
+            forces.add(WRITERS.submit(() -> forceIfPresent(directory)));
+        }
+        awaitAll(forces);
+    }
+
+    private static Void forceIfPresent(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (NoSuchFileException e) {
+            // deleted after it was written: nothing to make durable
+        }
+        return null;
+    }
+
     private static Void writeDurably(Path staged, Pending file) throws IOException {
+        writeStaged(staged, file, true);
+        return null;
+    }
+
+    private static void writeStaged(Path staged, Pending file, boolean force) throws IOException {
         try (FileChannel channel = FileChannel.open(staged, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer content = ByteBuffer.wrap(file.content());
             while (content.hasRemaining()) {
                 channel.write(content);
             }
-            channel.force(false); // fdatasync: the data and the size, before the rename can become durable
+            if (force) {
+                channel.force(false); // fdatasync: the data and the size, before the rename can become durable
+            }
         }
         Files.move(staged, file.target(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return null;
     }
 
     /** Waits for every task (none may still touch the files when this returns), then throws the first failure. */

@@ -33,6 +33,20 @@ final class EntryBundle {
         return encode(new byte[0], entries);
     }
 
+    /** The first {@code count} entries of a bundle: a bundle of an earlier tree. */
+    static byte[] prefix(byte[] bundle, int count, String name) throws CorruptLogException {
+        if (count == 0) {
+            return new byte[0];
+        }
+        byte[] last = entryAt(bundle, count - 1, name); // also checks that the bundle holds that many
+        int end = 0;
+        for (int i = 0; i < count; i++) {
+            end += 2 + ((bundle[end] & 0xFF) << 8 | bundle[end + 1] & 0xFF);
+        }
+        assert end >= last.length;
+        return Arrays.copyOf(bundle, end);
+    }
+
     /** Entry {@code position} of a bundle, walking the length prefixes before it (no copy of the others). */
     static byte[] entryAt(byte[] bundle, int position, String name) throws CorruptLogException {
         int pos = 0;

@@ -1,5 +1,8 @@
 package io.anchormq.anchoring.tiles;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * One resource of the C2SP tlog-tiles layout: a hash tile of {@code level} (or, with {@link #ENTRIES}, an entry
  * bundle), tile index {@code index} within its level, holding {@code width} hashes or entries (256 for a full tile,
@@ -17,6 +20,9 @@ record TileId(int level, long index, int width) {
      * level 8 would exceed 2^63. Capping here keeps every shift below 64.
      */
     static final int MAX_LEVEL = 7;
+    /** A path below {@code tile/}: level, the index's 3-digit elements, the width of a partial tile. */
+    private static final Pattern PATH = Pattern.compile(
+            "(entries|[0-9])/((?:x[0-9]{3}/)*[0-9]{3})(?:\\.p/([1-9][0-9]?|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?");
 
     TileId {
         if (level < ENTRIES || level > MAX_LEVEL) {
@@ -76,6 +82,25 @@ record TileId(int level, long index, int width) {
         }
         String dir = isEntries() ? "tile/entries/" : "tile/" + level + "/";
         return dir + n + (isFull() ? "" : ".p/" + width);
+    }
+
+    /**
+     * The tile of a path relative to {@code tile/}, as {@link #path()} writes it (e.g. {@code 0/x001/234.p/5}), or
+     * null if it is not one.
+     */
+    static TileId parse(String relative) {
+        Matcher m = PATH.matcher(relative);
+        if (!m.matches()) {
+            return null;
+        }
+        int level = m.group(1).equals("entries") ? ENTRIES : Integer.parseInt(m.group(1));
+        String digits = m.group(2).replace("x", "").replace("/", "");
+        if (level > MAX_LEVEL || digits.length() > 18) {
+            return null;
+        }
+        int width = m.group(3) == null ? WIDTH : Integer.parseInt(m.group(3));
+        TileId tile = new TileId(level, Long.parseLong(digits), width);
+        return tile.path().equals("tile/" + relative) ? tile : null; // canonical only: no leading zero groups
     }
 
     @Override

@@ -21,8 +21,16 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Durable storage of one transparency log as a C2SP tlog-tiles directory: a static file server pointed at the
@@ -31,11 +39,14 @@ import java.util.stream.Stream;
  * {@code .anchormq/} directory (lock, staging area for atomic writes, the memory-mapped {@link HashIndex}, and the
  * size up to which the entry bundles were verified).
  *
- * <p>Durability: {@link #append} and {@link #writeCheckpoint} return only once every file they wrote is on disk,
- * each replaced atomically, so a crash at any instant leaves every file old or new. Entries appended but not yet
- * covered by a written checkpoint are a torn tail: {@link #open} removes them and the log continues at the
- * checkpoint's size. Partial tiles superseded by a full tile are deleted when the next checkpoint is written (the
- * spec allows it; clients fall back to the full tile), so the directory does not fill up with them.
+ * <p>Durability: {@link #writeCheckpoint} returns once the checkpoint and the entries it covers are durable in the
+ * store's {@link Journal} (one forced write); every file appears atomically (written aside, renamed into place), but
+ * tiles are forced only in the background, at each journal rotation, and on {@link #close}. After a crash,
+ * {@link #open} verifies the tiles made durable and writes the journal's entries as tiles again, up to its last
+ * checkpoint. Entries appended but not covered by a written checkpoint are a torn tail: {@link #open} removes them
+ * and the log continues at the checkpoint's size. Partial tiles superseded by a full tile are deleted once a
+ * checkpoint covers the full tile and it is durable (the spec allows it; clients fall back to the full tile), so
+ * the directory does not fill up with them.
  *
  * <p>Concurrency: one writer (append, writeCheckpoint, close are synchronized); {@link #hash}, {@link #entry} and
  * {@link #size} may be called from any thread at any time, for anything inside the size they observed.
@@ -46,6 +57,24 @@ public final class TileStore implements HashReader, Closeable {
     private static final String PRIVATE_DIR = ".anchormq";
     private static final String VERIFIED_SIZE = "verified-size";
     private static final byte[] NO_ENTRIES = new byte[0];
+    private static final String JOURNAL = "journal";
+    /** Journal segment length that starts a rotation: about 65,000 entries of 64-byte messages. */
+    static final long SEGMENT_BYTES = 8L << 20;
+    private static final int REPLAY_BATCH = 4096;
+    /** How stale the checkpoint file may be behind the latest checkpoint: C2SP logs publish about every second. */
+    static final long PUBLISH_INTERVAL_MILLIS = 500;
+    private static final ScheduledExecutorService PUBLISHER = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "tile-publisher");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private static final Logger log = LoggerFactory.getLogger(TileStore.class);
+    /** Shared by all logs: a flush spends its time waiting for the device, on {@link DurableFiles}' threads. */
+    private static final ExecutorService FLUSHER = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "tile-flusher");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final Path dir;
     private final Function<String, TreeHead> checkpointReader;
@@ -54,17 +83,46 @@ public final class TileStore implements HashReader, Closeable {
     private final DurableFiles files;
     /** Published after the tiles and the index hold everything below it: readers rely on that ordering. */
     private volatile long size;
-    /** The tree size of {@code <dir>/checkpoint}. */
+    /** The tree size of the latest checkpoint written (its file may be published later). */
     private long checkpointSize;
-    /** The encoded entries of the partial bundle at {@link #size}, which the next append extends. */
-    private byte[] tailBundle;
+    private volatile long checkpointSizeForReaders;
+    /**
+     * The partial bundle at {@link #size}, which the next append extends; readers take entries not yet in a file
+     * from it. Replaced (never changed) before {@link #size} is published.
+     */
+    private volatile Tail tail;
+    /** The size of the checkpoint file and of the partial tiles beside it: what a static file server serves. */
+    private long publishedSize;
+    /** The signed checkpoint of {@link #checkpointSize}, and the one in the checkpoint file. */
+    private String committedNote;
+    private String publishedNote;
+    private long publishedAtNanos;
+    private final long publishIntervalNanos;
+    private boolean publishScheduled;
     /** Positions whose full tile was written; their partial tiles go once a checkpoint covers the full tile. */
     private final Set<TileId> supersededPartials = new HashSet<>();
+    /**
+     * Null while the store replays its journal at open (then every write is forced as it is made); afterwards it
+     * makes each checkpointed batch durable and the tile files are written without a force.
+     */
+    private Journal journal;
+    /** The files written without a force since the last rotation of the journal, and the directories they changed. */
+    private final List<Path> unforcedFiles = new ArrayList<>();
+    private final Set<Path> unforcedDirectories = new HashSet<>();
+    /** Every tile and bundle below this size, and its partial ones, are durable: the oldest journal segment's base. */
+    private long durableSize;
+    /** The background flush that makes a rotated segment's tiles durable, or null. */
+    private Future<Long> flush;
+    private long segmentBytes = SEGMENT_BYTES;
     private boolean failed;
     private volatile boolean closed;
 
+    /** Bundle {@code bundle}'s first {@code width} entries, encoded. */
+    private record Tail(long bundle, int width, byte[] content) {
+    }
+
     private TileStore(Path dir, Function<String, TreeHead> checkpointReader, FileChannel lockChannel, HashIndex index,
-            DurableFiles files, long size, byte[] tailBundle) {
+            DurableFiles files, long size, byte[] tailBundle, long publishIntervalMillis) {
         this.dir = dir;
         this.checkpointReader = checkpointReader;
         this.lockChannel = lockChannel;
@@ -72,12 +130,17 @@ public final class TileStore implements HashReader, Closeable {
         this.files = files;
         this.size = size;
         this.checkpointSize = size;
-        this.tailBundle = tailBundle;
+        this.checkpointSizeForReaders = size;
+        this.tail = new Tail(size / TileId.WIDTH, (int) (size % TileId.WIDTH), tailBundle);
+        this.publishedSize = size;
+        this.publishIntervalNanos = TimeUnit.MILLISECONDS.toNanos(publishIntervalMillis);
+        this.publishedAtNanos = System.nanoTime() - publishIntervalNanos; // the first checkpoint publishes at once
     }
 
     /**
      * Opens the log in {@code dir} (creating an empty one if the directory is new or empty), verifying it against
-     * its checkpoint and removing a torn tail; see {@link Recovery}.
+     * its checkpoint and removing a torn tail; see {@link Recovery}. After a crash, the batches its journal holds
+     * are written as tiles again, up to the journal's last checkpoint.
      *
      * @param checkpointReader verifies a signed checkpoint's signatures and returns what it commits to; throws
      *                         {@link IllegalArgumentException} if the text is not a valid checkpoint of this log.
@@ -85,6 +148,15 @@ public final class TileStore implements HashReader, Closeable {
      * @throws CorruptLogException the stored log does not match its checkpoint (the message names the file)
      */
     public static TileStore open(Path dir, Function<String, TreeHead> checkpointReader) throws IOException {
+        return open(dir, checkpointReader, SEGMENT_BYTES, PUBLISH_INTERVAL_MILLIS);
+    }
+
+    /**
+     * {@link #open} with journal segments of about {@code segmentBytes} (small ones test rotation), and the checkpoint
+     * file and partial tiles written at most every {@code publishIntervalMillis} (0: at every checkpoint).
+     */
+    static TileStore open(Path dir, Function<String, TreeHead> checkpointReader, long segmentBytes,
+            long publishIntervalMillis) throws IOException {
         createLogDirectory(dir);
         Path privateDir = Files.createDirectories(dir.resolve(PRIVATE_DIR));
         FileChannel lockChannel = FileChannel.open(privateDir.resolve("lock"), StandardOpenOption.CREATE,
@@ -93,7 +165,10 @@ public final class TileStore implements HashReader, Closeable {
         try {
             lock(dir, lockChannel);
             DurableFiles files = new DurableFiles(privateDir.resolve("staging"));
-            TreeHead head = readCheckpoint(dir, checkpointReader);
+            Path journalDir = privateDir.resolve(JOURNAL);
+            Journal.Contents journaled = Journal.read(journalDir);
+            // with a journal, the checkpoint file may be newer than the tiles made durable, or torn: not read
+            TreeHead head = journaled != null ? journaled.base() : readCheckpoint(dir, checkpointReader);
             long verifiedSize = readVerifiedSize(privateDir);
             if (head.size() < verifiedSize) {
                 throw new CorruptLogException(CHECKPOINT + ": tree size " + head.size() + " is below the size "
@@ -102,13 +177,21 @@ public final class TileStore implements HashReader, Closeable {
             }
             index = new HashIndex(privateDir.resolve("hashes"));
             Recovery.run(dir, head, verifiedSize, index, files);
-            if (head.size() != verifiedSize) {
-                files.write(privateDir.resolve(VERIFIED_SIZE),
-                        Long.toString(head.size()).getBytes(StandardCharsets.US_ASCII));
-            }
             TileId tail = TileId.partialTile(TileId.ENTRIES, head.size());
             byte[] tailBundle = tail == null ? NO_ENTRIES : Files.readAllBytes(dir.resolve(tail.path()));
-            return new TileStore(dir, checkpointReader, lockChannel, index, files, head.size(), tailBundle);
+            TileStore store = new TileStore(dir, checkpointReader, lockChannel, index, files, head.size(), tailBundle,
+                    publishIntervalMillis);
+            if (journaled != null) {
+                store.replay(journaled);
+            }
+            if (store.size != verifiedSize) {
+                files.write(privateDir.resolve(VERIFIED_SIZE),
+                        Long.toString(store.size).getBytes(StandardCharsets.US_ASCII));
+            }
+            store.segmentBytes = segmentBytes;
+            store.journal = Journal.start(journalDir, store.treeHead(store.size));
+            store.durableSize = store.size;
+            return store;
         } catch (IOException | RuntimeException | Error e) {
             closeAfterFailure(e, index, lockChannel);
             throw e;
@@ -116,9 +199,9 @@ public final class TileStore implements HashReader, Closeable {
     }
 
     /**
-     * Appends entries (each at most 65535 bytes: bundles use uint16 lengths) and writes, durably, every bundle and
-     * tile that changes. Returns the new tree size. After an I/O failure the store refuses further appends: reopen
-     * it, which removes the partly written batch.
+     * Appends entries (each at most 65535 bytes: bundles use uint16 lengths) and writes every bundle and tile that
+     * changes; they are durable once {@link #writeCheckpoint} covers them. Returns the new tree size. After an I/O
+     * failure the store refuses further appends: reopen it, which removes the partly written batch.
      */
     public synchronized long append(List<byte[]> entries) throws IOException {
         requireWritable();
@@ -144,14 +227,25 @@ public final class TileStore implements HashReader, Closeable {
             List<DurableFiles.Pending> pending = new ArrayList<>();
             byte[] newTail = addBundles(entries, from, to, pending);
             addHashTiles(from, to, pending);
-            files.write(pending);
+            if (journal != null) {
+                pending.removeIf(file -> isPartial(file.target())); // written when published
+            }
+            if (journal == null) {
+                files.write(pending);
+            } else {
+                journal.addEntries(from, entries);
+                files.writeUnforced(pending, unforcedDirectories);
+                for (DurableFiles.Pending file : pending) {
+                    unforcedFiles.add(file.target());
+                }
+            }
             for (int level = TileId.ENTRIES; level <= TileId.MAX_LEVEL; level++) {
                 TileId partial = TileId.partialTile(level, from);
                 if (partial != null && TileId.fullTileCount(level, to) > partial.index()) {
                     supersededPartials.add(partial.full());
                 }
             }
-            tailBundle = newTail;
+            tail = new Tail(to / TileId.WIDTH, (int) (to % TileId.WIDTH), newTail);
             size = to;
             return to;
         } catch (IOException | RuntimeException | Error e) {
@@ -166,7 +260,7 @@ public final class TileStore implements HashReader, Closeable {
         for (long n = from / TileId.WIDTH; n * TileId.WIDTH < to; n++) {
             long start = Math.max(n * TileId.WIDTH, from);
             long end = Math.min((n + 1) * TileId.WIDTH, to);
-            byte[] prefix = start == from ? tailBundle : NO_ENTRIES;
+            byte[] prefix = start == from ? tail.content() : NO_ENTRIES;
             byte[] content = EntryBundle.encode(prefix, entries.subList((int) (start - from), (int) (end - from)));
             TileId bundle = new TileId(TileId.ENTRIES, n, (int) (end - n * TileId.WIDTH));
             pending.add(new DurableFiles.Pending(dir.resolve(bundle.path()), content));
@@ -189,20 +283,42 @@ public final class TileStore implements HashReader, Closeable {
             for (long n = oldCount / TileId.WIDTH; n * TileId.WIDTH < newCount; n++) {
                 TileId tile = new TileId(level, n, (int) (Math.min((n + 1) * TileId.WIDTH, newCount)
                         - n * TileId.WIDTH));
-                byte[] content = new byte[tile.width() * Rfc9162.HASH_SIZE];
-                for (int i = 0; i < tile.width(); i++) {
-                    byte[] hash = index.get(tile.treeLevel(), tile.firstHashIndex() + i);
-                    System.arraycopy(hash, 0, content, i * Rfc9162.HASH_SIZE, Rfc9162.HASH_SIZE);
+                if (tile.isFull() || journal == null) {
+                    pending.add(new DurableFiles.Pending(dir.resolve(tile.path()), hashTile(tile)));
                 }
-                pending.add(new DurableFiles.Pending(dir.resolve(tile.path()), content));
             }
         }
     }
 
+    /** A hash tile's content, from the index. */
+    private byte[] hashTile(TileId tile) {
+        byte[] content = new byte[tile.width() * Rfc9162.HASH_SIZE];
+        for (int i = 0; i < tile.width(); i++) {
+            byte[] hash = index.get(tile.treeLevel(), tile.firstHashIndex() + i);
+            System.arraycopy(hash, 0, content, i * Rfc9162.HASH_SIZE, Rfc9162.HASH_SIZE);
+        }
+        return content;
+    }
+
+    /** The first {@code width} entries of bundle {@code n}: from the tail in memory, or from the full bundle. */
+    private byte[] bundlePrefix(long n, int width) throws IOException {
+        Tail current = tail;
+        byte[] content = current.bundle() == n ? current.content()
+                : Files.readAllBytes(dir.resolve(new TileId(TileId.ENTRIES, n, TileId.WIDTH).path()));
+        int have = current.bundle() == n ? current.width() : TileId.WIDTH;
+        return width == have ? content : EntryBundle.prefix(content, width, "bundle " + n);
+    }
+
+    private static boolean isPartial(Path file) {
+        return file.getParent().getFileName().toString().endsWith(".p");
+    }
+
     /**
-     * Replaces {@code <dir>/checkpoint}, atomically and durably. The note must be a valid checkpoint (per the
-     * reader given to {@link #open}) of a tree this store holds, no smaller than the current checkpoint's (the same
-     * size again is fine, e.g. with more signatures): a checkpoint that recovery would refuse is never written.
+     * Replaces {@code <dir>/checkpoint}, atomically, once it and the entries it covers are durable. The note must be
+     * a valid checkpoint (per the reader given to {@link #open}) of a tree this store holds, no smaller than the
+     * current checkpoint's (the same size again is fine, e.g. with more signatures): a checkpoint that recovery
+     * would refuse is never written. A failure before the checkpoint file is replaced leaves the batch out of the
+     * log; one after it (a background flush that failed) leaves it in, and the store refuses further writes.
      * Then deletes the partial tiles that full tiles covered by this checkpoint supersede.
      *
      * @throws IllegalArgumentException the note is not a checkpoint of the stored tree
@@ -222,14 +338,212 @@ public final class TileStore implements HashReader, Closeable {
             throw new IllegalArgumentException("the checkpoint's root " + head.rootHash()
                     + " is not the root of the stored tree of size " + head.size());
         }
+        byte[] note = signedNote.getBytes(StandardCharsets.UTF_8);
+        long uncommitted = journal == null ? 0 : journal.committedBytes();
         try {
-            files.write(dir.resolve(CHECKPOINT), signedNote.getBytes(StandardCharsets.UTF_8));
+            if (journal == null) {
+                files.write(dir.resolve(CHECKPOINT), note);
+                publishedSize = head.size();
+                publishedNote = signedNote;
+            } else {
+                journal.commit(signedNote);
+            }
             checkpointSize = head.size();
+            checkpointSizeForReaders = checkpointSize;
+            committedNote = signedNote;
         } catch (IOException | RuntimeException | Error e) {
             failed = true;
+            cutJournalBack(uncommitted, e);
             throw e;
         }
-        deleteSupersededPartials(head.size());
+        if (journal == null) {
+            deleteSupersededPartials(publishedSize);
+            return;
+        }
+        try {
+            publishWhenDue();
+            flushInBackground();
+        } catch (IOException | RuntimeException | Error e) {
+            failed = true; // the batch is logged; a file beside it could not be written
+            throw e;
+        }
+    }
+
+    /**
+     * Publishes now if the last publication is {@link #PUBLISH_INTERVAL_MILLIS} old, or else schedules it: at high
+     * rates a checkpoint file and up to nine partial tiles per batch were a third of the log's file system work, new
+     * files each (a partial tile's width is in its name), while readers of this store and of the HTTP API get
+     * unpublished tiles from memory.
+     */
+    private void publishWhenDue() throws IOException {
+        long sincePublished = System.nanoTime() - publishedAtNanos;
+        if (sincePublished >= publishIntervalNanos) {
+            publish();
+        } else if (!publishScheduled) {
+            publishScheduled = true;
+            PUBLISHER.schedule(this::publishOnTimer, publishIntervalNanos - sincePublished, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private synchronized void publishOnTimer() {
+        publishScheduled = false;
+        if (closed || failed) {
+            return;
+        }
+        try {
+            publish();
+        } catch (IOException | RuntimeException e) {
+            failed = true; // the next append fails and its caller reopens the store
+            log.warn("{}: publishing checkpoint {} failed", dir, checkpointSize, e);
+        }
+    }
+
+    /**
+     * Writes the partial tiles of the latest checkpoint and then the checkpoint file (neither forced: the journal
+     * holds them), and deletes the partial tiles this supersedes.
+     */
+    private void publish() throws IOException {
+        publishedAtNanos = System.nanoTime();
+        if (committedNote == null || committedNote.equals(publishedNote)) {
+            return;
+        }
+        List<DurableFiles.Pending> published = new ArrayList<>();
+        for (int level = TileId.ENTRIES; level <= TileId.MAX_LEVEL; level++) {
+            TileId partial = TileId.partialTile(level, checkpointSize);
+            if (partial != null) {
+                byte[] content = partial.isEntries() ? bundlePrefix(partial.index(), partial.width())
+                        : hashTile(partial);
+                published.add(new DurableFiles.Pending(dir.resolve(partial.path()), content));
+            }
+        }
+        published.add(new DurableFiles.Pending(dir.resolve(CHECKPOINT),
+                committedNote.getBytes(StandardCharsets.UTF_8)));
+        files.writeUnforced(published, unforcedDirectories);
+        published.forEach(file -> unforcedFiles.add(file.target()));
+        publishedSize = checkpointSize;
+        publishedNote = committedNote;
+        deleteSupersededPartials(publishedSize);
+    }
+
+    /**
+     * Collects a finished flush (a failed one fails the store: reopening replays the journal, which still holds
+     * everything), and when the newest segment has grown past its size ({@link #SEGMENT_BYTES} by default) and no
+     * flush runs, rotates the journal and makes the tiles of the current size durable in the background. Only the
+     * full tiles and the partial ones of that size need forcing: the partial tiles of sizes between rotations are
+     * never needed after a crash (the journal restores them).
+     */
+    private void flushInBackground() throws IOException {
+        if (flush != null) {
+            if (!flush.isDone()) {
+                return;
+            }
+            durableSize = await(flush);
+            flush = null;
+        }
+        if (journal.segmentBytes() >= segmentBytes && checkpointSize == size) {
+            startFlush();
+        }
+    }
+
+    private void startFlush() throws IOException {
+        publish(); // the partial tiles of the base must exist to be forced
+        TreeHead base = treeHead(size);
+        long sequence = journal.rotate(base);
+        List<Path> toForce = new ArrayList<>();
+        for (Path file : unforcedFiles) {
+            if (!isPartial(file) && !file.getFileName().toString().equals(CHECKPOINT)) {
+                toForce.add(file); // a full tile or bundle
+            }
+        }
+        toForce.addAll(partialFiles(size));
+        toForce.add(dir.resolve(CHECKPOINT));
+        Set<Path> directories = new HashSet<>(unforcedDirectories);
+        toForce.forEach(file -> directories.add(file.getParent()));
+        unforcedFiles.clear();
+        unforcedDirectories.clear();
+        Journal rotated = journal;
+        flush = FLUSHER.submit(() -> {
+            DurableFiles.force(toForce, directories);
+            rotated.deleteBefore(sequence);
+            return base.size();
+        });
+    }
+
+    /**
+     * Rotates the journal and flushes now, whatever the segment's size, and waits for it: for tests that copy the
+     * directory as a crash would leave it.
+     */
+    synchronized void flushNow() throws IOException {
+        for (int i = 0; i < 2; i++) {
+            if (flush != null) {
+                durableSize = await(flush);
+                flush = null;
+            }
+            if (i == 0) {
+                startFlush();
+            }
+        }
+    }
+
+    /** The partial tile and bundle files of the tree of {@code treeSize}. */
+    private List<Path> partialFiles(long treeSize) {
+        List<Path> partials = new ArrayList<>();
+        for (int level = TileId.ENTRIES; level <= TileId.MAX_LEVEL; level++) {
+            TileId partial = TileId.partialTile(level, treeSize);
+            if (partial != null) {
+                partials.add(dir.resolve(partial.path()));
+            }
+        }
+        return partials;
+    }
+
+    /** Writes the journal's batches as tiles again, each forced, up to its last checkpoint. */
+    private void replay(Journal.Contents journaled) throws IOException {
+        List<byte[]> entries = journaled.entries();
+        for (int start = 0; start < entries.size(); start += REPLAY_BATCH) {
+            append(entries.subList(start, Math.min(entries.size(), start + REPLAY_BATCH)));
+        }
+        try {
+            writeCheckpoint(journaled.lastCheckpoint());
+        } catch (IllegalArgumentException e) {
+            throw new CorruptLogException(PRIVATE_DIR + "/" + JOURNAL + ": its last checkpoint is rejected: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private TreeHead treeHead(long treeSize) {
+        return new TreeHead(treeSize, Sha256Hash.of(index.root(treeSize), "root"));
+    }
+
+    /** After a failed checkpoint: the batch is not reported as logged, so recovery must not replay it either. */
+    private void cutJournalBack(long length, Throwable failure) {
+        if (journal == null) {
+            return;
+        }
+        try {
+            journal.cutBack(length);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static long await(Future<Long> task) throws IOException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void deleteSupersededPartials(long checkpointSize) throws IOException {
@@ -237,6 +551,10 @@ public final class TileStore implements HashReader, Closeable {
             TileId full = it.next();
             if (full.coveredTreeSize() > checkpointSize) {
                 continue;
+            }
+            TileId durablePartial = TileId.partialTile(full.level(), durableSize);
+            if (durablePartial != null && durablePartial.index() == full.index()) {
+                continue; // until the full tile is durable, recovery may need the partial one
             }
             Path partialDir = dir.resolve(full.path() + ".p");
             files.forgetDirectory(partialDir);
@@ -252,7 +570,7 @@ public final class TileStore implements HashReader, Closeable {
         }
     }
 
-    /** The stored tree size: every entry below it is durable (not necessarily checkpointed yet). */
+    /** The stored tree size: every entry below it is in the tiles (durable once a checkpoint covers it). */
     public long size() {
         return size;
     }
@@ -316,20 +634,32 @@ public final class TileStore implements HashReader, Closeable {
      * same).
      */
     private Bundle readBundle(long n, long treeSize) throws IOException {
-        while (true) {
-            TileId bundle = new TileId(TileId.ENTRIES, n, (int) Math.min(TileId.WIDTH, treeSize - n * TileId.WIDTH));
-            try {
-                return new Bundle(bundle, Files.readAllBytes(dir.resolve(bundle.path())));
-            } catch (NoSuchFileException e) {
-                long now = size;
-                if (!bundle.isFull() && now != treeSize) {
-                    treeSize = now; // an append widened the bundle and a checkpoint deleted this partial meanwhile
-                    continue;
-                }
-                throw new CorruptLogException(bundle + ": missing, but the stored tree of size " + treeSize
-                        + " needs it", e);
-            }
+        Tail current = tail;
+        if (current.bundle() == n && current.width() > 0) {
+            return new Bundle(new TileId(TileId.ENTRIES, n, current.width()), current.content());
         }
+        // below the tail: full (a partial position is the tail's until its full bundle is written)
+        TileId bundle = new TileId(TileId.ENTRIES, n, TileId.WIDTH);
+        try {
+            return new Bundle(bundle, Files.readAllBytes(dir.resolve(bundle.path())));
+        } catch (NoSuchFileException e) {
+            throw new CorruptLogException(bundle + ": missing, but the stored tree of size " + treeSize
+                    + " needs it", e);
+        }
+    }
+
+    /**
+     * A tile or bundle of the tree of the latest checkpoint (or of an earlier tree), by its path below {@code tile/}
+     * (e.g. {@code 0/x001/234.p/5}): for serving partial tiles not yet published as files. Null if the path is not a
+     * tile of that tree.
+     */
+    public byte[] tile(String relativePath) throws IOException {
+        requireOpen();
+        TileId tile = TileId.parse(relativePath);
+        if (tile == null || tile.coveredTreeSize() > checkpointSizeForReaders) {
+            return null;
+        }
+        return tile.isEntries() ? bundlePrefix(tile.index(), tile.width()) : hashTile(tile);
     }
 
     /** RFC 9162 root of the first {@code treeSize} stored entries. */
@@ -348,8 +678,37 @@ public final class TileStore implements HashReader, Closeable {
         }
         closed = true;
         try (lockChannel) { // closing the channel releases the lock
-            index.close();
+            try {
+                if (journal != null && !failed) {
+                    settle();
+                }
+            } finally {
+                if (journal != null) {
+                    journal.close();
+                }
+                index.close();
+            }
         }
+    }
+
+    /**
+     * For a clean close: makes every file written durable, then deletes the journal, so a closed log is the tiles
+     * and the checkpoint alone, as a static file server serves them.
+     */
+    private void settle() throws IOException {
+        if (flush != null) {
+            await(flush);
+            flush = null;
+        }
+        publish();
+        List<Path> toForce = new ArrayList<>(unforcedFiles);
+        toForce.add(dir.resolve(CHECKPOINT));
+        Set<Path> directories = new HashSet<>(unforcedDirectories);
+        toForce.forEach(file -> directories.add(file.getParent()));
+        DurableFiles.force(toForce, directories);
+        journal.deleteAll();
+        durableSize = size;
+        deleteSupersededPartials(publishedSize);
     }
 
     private void requireOpen() {

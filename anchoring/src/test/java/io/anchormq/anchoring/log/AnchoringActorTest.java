@@ -223,30 +223,36 @@ class AnchoringActorTest {
 
     @Test
     void aFailedBatchFailsItsAppendsAndTheActorGoesOn() throws Exception {
-        ActorRef<AnchoringActor.Command> actor = spawn(new AnchoringActor.Batching(100, Duration.ofMillis(50)));
-        assertEquals(0, backlog.send(actor, record(0)).get(WAIT_SECONDS, TimeUnit.SECONDS).index());
-        String checkpoint = log.checkpoint();
-        Path file = dir.resolve("checkpoint");
-        Files.delete(file);
-        Files.createDirectories(file.resolve("in-the-way")); // the next checkpoint cannot be written
+        ActorRef<AnchoringActor.Command> actor = spawn(new AnchoringActor.Batching(128, Duration.ofHours(1)));
+        List<CompletableFuture<Appended>> first = sendRecords(actor, 0, 128);
+        assertEquals(127, first.get(127).get(WAIT_SECONDS, TimeUnit.SECONDS).index());
+        // the next batch completes entry bundle 0, which cannot be written while a directory stands in its place
+        Path bundle = dir.resolve("tile/entries/000");
+        Files.createDirectories(bundle.resolve("in-the-way"));
 
-        List<CompletableFuture<Appended>> failing = List.of(backlog.send(actor, record(1)),
-                backlog.send(actor, record(2)));
-        for (CompletableFuture<Appended> future : failing) {
+        for (CompletableFuture<Appended> future : sendRecords(actor, 128, 256)) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> future.get(WAIT_SECONDS, TimeUnit.SECONDS));
             assertInstanceOf(IOException.class, e.getCause());
         }
-        assertEquals(1, log.size());
+        assertEquals(128, log.size());
 
-        Files.delete(file.resolve("in-the-way"));
-        Files.delete(file);
-        Files.writeString(file, checkpoint);
-        Appended after = backlog.send(actor, record(3)).get(WAIT_SECONDS, TimeUnit.SECONDS);
-        assertEquals(1, after.index(), "the failed batch left no entries behind");
-        assertEntryOf(record(3), 1, log.entry(1));
-        assertArrayEquals(Rfc9162.leafHash(log.entry(1).encode()), after.leafHash().bytes());
+        Files.delete(bundle.resolve("in-the-way"));
+        Files.delete(bundle);
+        List<CompletableFuture<Appended>> after = sendRecords(actor, 256, 384);
+        Appended last = after.get(127).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertEquals(255, last.index(), "the failed batch left no entries behind");
+        assertEntryOf(record(383), 255, log.entry(255));
+        assertArrayEquals(Rfc9162.leafHash(log.entry(255).encode()), last.leafHash().bytes());
         assertEquals(0, backlog.size());
+    }
+
+    private List<CompletableFuture<Appended>> sendRecords(ActorRef<AnchoringActor.Command> actor, int from, int to) {
+        List<CompletableFuture<Appended>> futures = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            futures.add(backlog.send(actor, record(i)));
+        }
+        return futures;
     }
 
     private void awaitBatches(int count) throws InterruptedException {

@@ -6,7 +6,8 @@ import java.util.Random;
 /**
  * The child process of {@link TileStoreCrashTest}: opens the log (recovering whatever the previous kill left),
  * then appends batches of {@link TestLog#entry} entries forever, checkpointing most of them, and prints
- * {@code checkpointed <size>} after each checkpoint is written. Killed with SIGKILL at a random moment.
+ * {@code checkpointed <size>} after each checkpoint is written. Killed with SIGKILL at a random moment. Arguments:
+ * the log directory, the size to stop at, the journal segment size.
  */
 public final class CrashingAppender {
 
@@ -18,8 +19,10 @@ public final class CrashingAppender {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         long limit = Long.parseLong(args[1]);
+        long segmentBytes = Long.parseLong(args[2]);
         Random random = new Random();
-        try (TileStore store = TileStore.open(dir, TestLog::readCheckpoint)) {
+        try (TileStore store = TileStore.open(dir, TestLog::readCheckpoint, segmentBytes,
+                TileStore.PUBLISH_INTERVAL_MILLIS)) {
             System.out.println("opened " + store.size());
             System.out.flush();
             long size = store.size();

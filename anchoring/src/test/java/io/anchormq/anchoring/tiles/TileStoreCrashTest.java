@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -42,7 +43,10 @@ class TileStoreCrashTest {
         Random random = new Random();
         long checkpointed = 0;
         for (int round = 0; round < 5; round++) {
-            Process child = ChildJvm.of(List.of(), CrashingAppender.class, dir.toString(), Long.toString(LIMIT))
+            // odd rounds rotate the journal every few batches, so kills land in background flushes too
+            long segmentBytes = round % 2 == 1 ? 64 * 1024 : TileStore.SEGMENT_BYTES;
+            Process child = ChildJvm.of(List.of(), CrashingAppender.class, dir.toString(), Long.toString(LIMIT),
+                            Long.toString(segmentBytes))
                     .redirectError(scratch.resolve("child-" + round + ".err").toFile())
                     .start();
             LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -89,6 +93,44 @@ class TileStoreCrashTest {
             long recovered = checkRecoveredLog(copy, checkpointed);
             System.out.println("round " + round + ": last reported checkpoint " + checkpointed + ", recovered "
                     + recovered);
+        }
+    }
+
+    /**
+     * A kill leaves the page cache intact; a power loss may lose every write not forced. Emulated at its worst: each
+     * tile and bundle file the journal's base does not need is emptied, and so is the checkpoint file.
+     */
+    @Test
+    void powerLossThatEmptiesEveryUnforcedFileLosesNoCheckpointedEntry() throws Exception {
+        Random random = new Random(20261202);
+        try (TileStore store = TileStore.open(dir, TestLog::readCheckpoint, 64 * 1024,
+                TileStore.PUBLISH_INTERVAL_MILLIS)) {
+            long size = 0;
+            for (int batch = 1; batch <= 120; batch++) {
+                size = store.append(TestLog.entries(size, size + 1 + random.nextInt(700)));
+                store.writeCheckpoint(TestLog.checkpoint(size, store.rootHash(size)));
+                if (batch % 30 == 0) {
+                    // a flush done, then one batch more (too small to rotate again): only the journal holds it
+                    store.flushNow();
+                    size = store.append(TestLog.entries(size, size + 1 + random.nextInt(100)));
+                    store.writeCheckpoint(TestLog.checkpoint(size, store.rootHash(size)));
+                    Path copy = Files.createDirectory(scratch.resolve("batch-" + batch));
+                    synchronized (store) { // as the publisher thread leaves it, not while it writes
+                        copyTree(dir, copy);
+                    }
+                    long base = Journal.read(copy.resolve(".anchormq/journal")).base().size();
+                    Set<String> durable = TileStoreTest.specFiles(base);
+                    int emptied = 0;
+                    for (String file : TileStoreTest.servedFiles(copy)) {
+                        if (!durable.contains(file) || file.equals("checkpoint")) {
+                            Files.write(copy.resolve(file), new byte[0]);
+                            emptied++;
+                        }
+                    }
+                    assertTrue(base > 0 && emptied > 3, "base " + base + ", emptied " + emptied);
+                    assertEquals(size, checkRecoveredLog(copy, size), "after batch " + batch);
+                }
+            }
         }
     }
 

@@ -61,6 +61,7 @@ class TileStoreTest {
             for (long from = 0; from < size; from += 4096) {
                 store.append(TestLog.entries(from, Math.min(size, from + 4096)));
             }
+            store.writeCheckpoint(TestLog.checkpoint(size, store.rootHash(size))); // partial tiles: of a checkpoint
         }
         List<byte[]> leaves = TestLog.leafHashes(size);
         for (int level = 0; level <= 2; level++) {
@@ -462,8 +463,9 @@ class TileStoreTest {
 
     // --- helpers
 
+    /** Publishing at every checkpoint, so that the files on disk follow each one. */
     static TileStore open(Path dir) throws IOException {
-        return TileStore.open(dir, TestLog::readCheckpoint);
+        return TileStore.open(dir, TestLog::readCheckpoint, TileStore.SEGMENT_BYTES, 0);
     }
 
     static void appendAndCheckpoint(TileStore store, long from, long to) throws IOException {

@@ -102,10 +102,16 @@ final class LogApi extends AllDirectives {
             return complete(error(StatusCodes.NOT_FOUND, "not a tile path: tile/" + relative));
         }
         Path file = anchoring.settings().logDirectory().resolve("tile").resolve(relative);
-        if (!Files.isRegularFile(file)) {
-            return complete(error(StatusCodes.NOT_FOUND, "no tile tile/" + relative));
+        if (Files.isRegularFile(file)) {
+            return respondWithHeader(IMMUTABLE, () -> getFromFile(file.toFile(),
+                    ContentTypes.APPLICATION_OCTET_STREAM));
         }
-        return respondWithHeader(IMMUTABLE, () -> getFromFile(file.toFile(), ContentTypes.APPLICATION_OCTET_STREAM));
+        return io(() -> {
+            byte[] unpublished = wl.tile(relative); // a partial tile of a checkpoint newer than the file's
+            return unpublished == null ? complete(error(StatusCodes.NOT_FOUND, "no tile tile/" + relative))
+                    : respondWithHeader(IMMUTABLE, () -> complete(HttpEntities.create(
+                            ContentTypes.APPLICATION_OCTET_STREAM, unpublished)));
+        });
     }
 
     private Route proof(WorkspaceLog wl, Optional<String> index, Optional<String> clientId, Optional<String> topic,
