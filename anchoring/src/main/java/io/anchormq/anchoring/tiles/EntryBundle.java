@@ -38,12 +38,11 @@ final class EntryBundle {
         if (count == 0) {
             return new byte[0];
         }
-        byte[] last = entryAt(bundle, count - 1, name); // also checks that the bundle holds that many
+        entryAt(bundle, count - 1, name); // checks that the bundle holds that many, so the walk stays inside it
         int end = 0;
         for (int i = 0; i < count; i++) {
             end += 2 + ((bundle[end] & 0xFF) << 8 | bundle[end + 1] & 0xFF);
         }
-        assert end >= last.length;
         return Arrays.copyOf(bundle, end);
     }
 
