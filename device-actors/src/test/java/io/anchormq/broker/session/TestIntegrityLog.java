@@ -3,9 +3,8 @@ package io.anchormq.broker.session;
 import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.broker.integrity.LogReceipt;
 import io.anchormq.broker.integrity.LoggedMessage;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -30,7 +29,7 @@ final class TestIntegrityLog implements IntegrityLog {
     }
 
     private final BlockingQueue<Append> appends = new LinkedBlockingQueue<>();
-    private final List<Runnable> waitingForRoom = new CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<Runnable> waitingForRoom = new ConcurrentLinkedQueue<>();
     private volatile boolean behind;
 
     @Override
@@ -55,14 +54,23 @@ final class TestIntegrityLog implements IntegrityLog {
     @Override
     public void whenCaughtUp(Runnable wake) {
         waitingForRoom.add(wake);
+        if (!behind) {
+            wakeWaiting(); // "at once if it has room", also when the test caught up just before this call
+        }
     }
 
     /** The log falls behind, or catches up (waking whoever waits for room). */
     void behind(boolean isBehind) {
         behind = isBehind;
         if (!isBehind) {
-            waitingForRoom.forEach(Runnable::run);
-            waitingForRoom.clear();
+            wakeWaiting();
+        }
+    }
+
+    /** Runs each waiting wake exactly once, whichever thread gets to it. */
+    private void wakeWaiting() {
+        for (Runnable wake; (wake = waitingForRoom.poll()) != null; ) {
+            wake.run();
         }
     }
 
