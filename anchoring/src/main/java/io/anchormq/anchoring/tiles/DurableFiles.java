@@ -128,12 +128,11 @@ final class DurableFiles {
     }
 
     private static Void forceIfPresent(Path path) throws IOException {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            channel.force(true);
+        try {
+            return forceDirectory(path); // opens it for reading and forces it: for a file just the same
         } catch (NoSuchFileException e) {
-            // deleted after it was written: nothing to make durable
+            return null; // deleted after it was written: nothing to make durable
         }
-        return null;
     }
 
     private static Void writeDurably(Path staged, Pending file) throws IOException {

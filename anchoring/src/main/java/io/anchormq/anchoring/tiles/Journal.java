@@ -270,7 +270,7 @@ final class Journal implements Closeable {
 
     private void write(byte type, ByteBuffer record) throws IOException {
         int length = record.position() - RECORD_HEAD;
-        record.put(0, type).putInt(1, length).putInt(5, 0);
+        record.put(0, type).putInt(1, length);
         record.putInt(5, crc(record.array(), 0, length));
         record.flip();
         while (record.hasRemaining()) {

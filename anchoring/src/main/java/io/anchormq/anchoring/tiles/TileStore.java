@@ -83,16 +83,13 @@ public final class TileStore implements HashReader, Closeable {
     private final DurableFiles files;
     /** Published after the tiles and the index hold everything below it: readers rely on that ordering. */
     private volatile long size;
-    /** The tree size of the latest checkpoint written (its file may be published later). */
-    private long checkpointSize;
-    private volatile long checkpointSizeForReaders;
+    /** The tree size of the latest checkpoint written (its file may be published later); read by {@link #tile}. */
+    private volatile long checkpointSize;
     /**
      * The partial bundle at {@link #size}, which the next append extends; readers take entries not yet in a file
      * from it. Replaced (never changed) before {@link #size} is published.
      */
     private volatile Tail tail;
-    /** The size of the checkpoint file and of the partial tiles beside it: what a static file server serves. */
-    private long publishedSize;
     /** The signed checkpoint of {@link #checkpointSize}, and the one in the checkpoint file. */
     private String committedNote;
     private String publishedNote;
@@ -106,8 +103,13 @@ public final class TileStore implements HashReader, Closeable {
      * makes each checkpointed batch durable and the tile files are written without a force.
      */
     private Journal journal;
-    /** The files written without a force since the last rotation of the journal, and the directories they changed. */
+    /**
+     * Written without a force since the last rotation of the journal: the full tiles and bundles, the published
+     * files (a flush forces only those of its own size; a clean close forces them all), and the directories that
+     * gained an entry.
+     */
     private final List<Path> unforcedFiles = new ArrayList<>();
+    private final List<Path> unforcedPublications = new ArrayList<>();
     private final Set<Path> unforcedDirectories = new HashSet<>();
     /** Every tile and bundle below this size, and its partial ones, are durable: the oldest journal segment's base. */
     private long durableSize;
@@ -130,9 +132,7 @@ public final class TileStore implements HashReader, Closeable {
         this.files = files;
         this.size = size;
         this.checkpointSize = size;
-        this.checkpointSizeForReaders = size;
         this.tail = new Tail(size / TileId.WIDTH, (int) (size % TileId.WIDTH), tailBundle);
-        this.publishedSize = size;
         this.publishIntervalNanos = TimeUnit.MILLISECONDS.toNanos(publishIntervalMillis);
         this.publishedAtNanos = System.nanoTime() - publishIntervalNanos; // the first checkpoint publishes at once
     }
@@ -227,9 +227,6 @@ public final class TileStore implements HashReader, Closeable {
             List<DurableFiles.Pending> pending = new ArrayList<>();
             byte[] newTail = addBundles(entries, from, to, pending);
             addHashTiles(from, to, pending);
-            if (journal != null) {
-                pending.removeIf(file -> isPartial(file.target())); // written when published
-            }
             if (journal == null) {
                 files.write(pending);
             } else {
@@ -263,7 +260,9 @@ public final class TileStore implements HashReader, Closeable {
             byte[] prefix = start == from ? tail.content() : NO_ENTRIES;
             byte[] content = EntryBundle.encode(prefix, entries.subList((int) (start - from), (int) (end - from)));
             TileId bundle = new TileId(TileId.ENTRIES, n, (int) (end - n * TileId.WIDTH));
-            pending.add(new DurableFiles.Pending(dir.resolve(bundle.path()), content));
+            if (bundle.isFull() || journal == null) { // with a journal, partial ones are written when published
+                pending.add(new DurableFiles.Pending(dir.resolve(bundle.path()), content));
+            }
             newTail = bundle.isFull() ? NO_ENTRIES : content;
         }
         return newTail;
@@ -309,10 +308,6 @@ public final class TileStore implements HashReader, Closeable {
         return width == have ? content : EntryBundle.prefix(content, width, "bundle " + n);
     }
 
-    private static boolean isPartial(Path file) {
-        return file.getParent().getFileName().toString().endsWith(".p");
-    }
-
     /**
      * Makes the checkpoint and the entries it covers durable (a journal record and one force) and returns; the
      * {@code <dir>/checkpoint} file and the partial tiles beside it are replaced, atomically, at most every
@@ -344,13 +339,11 @@ public final class TileStore implements HashReader, Closeable {
         try {
             if (journal == null) {
                 files.write(dir.resolve(CHECKPOINT), note);
-                publishedSize = head.size();
                 publishedNote = signedNote;
             } else {
                 journal.commit(signedNote);
             }
             checkpointSize = head.size();
-            checkpointSizeForReaders = checkpointSize;
             committedNote = signedNote;
         } catch (IOException | RuntimeException | Error e) {
             failed = true;
@@ -358,7 +351,7 @@ public final class TileStore implements HashReader, Closeable {
             throw e;
         }
         if (journal == null) {
-            deleteSupersededPartials(publishedSize);
+            deleteSupersededPartials();
             return;
         }
         try {
@@ -421,10 +414,9 @@ public final class TileStore implements HashReader, Closeable {
         published.add(new DurableFiles.Pending(dir.resolve(CHECKPOINT),
                 committedNote.getBytes(StandardCharsets.UTF_8)));
         files.writeUnforced(published, unforcedDirectories);
-        published.forEach(file -> unforcedFiles.add(file.target()));
-        publishedSize = checkpointSize;
+        published.forEach(file -> unforcedPublications.add(file.target()));
         publishedNote = committedNote;
-        deleteSupersededPartials(publishedSize);
+        deleteSupersededPartials();
     }
 
     /**
@@ -435,13 +427,10 @@ public final class TileStore implements HashReader, Closeable {
      * never needed after a crash (the journal restores them).
      */
     private void flushInBackground() throws IOException {
-        if (flush != null) {
-            if (!flush.isDone()) {
-                return;
-            }
-            durableSize = await(flush);
-            flush = null;
+        if (flush != null && !flush.isDone()) {
+            return;
         }
+        awaitFlush();
         if (journal.segmentBytes() >= segmentBytes && checkpointSize == size) {
             startFlush();
         }
@@ -451,17 +440,10 @@ public final class TileStore implements HashReader, Closeable {
         publish(); // the partial tiles of the base must exist to be forced
         TreeHead base = treeHead(size);
         long sequence = journal.rotate(base);
-        List<Path> toForce = new ArrayList<>();
-        for (Path file : unforcedFiles) {
-            if (!isPartial(file) && !file.getFileName().toString().equals(CHECKPOINT)) {
-                toForce.add(file); // a full tile or bundle
-            }
-        }
-        toForce.addAll(partialFiles(size));
-        toForce.add(dir.resolve(CHECKPOINT));
-        Set<Path> directories = new HashSet<>(unforcedDirectories);
-        toForce.forEach(file -> directories.add(file.getParent()));
+        List<Path> toForce = filesToForce();
+        Set<Path> directories = directoriesToForce(toForce);
         unforcedFiles.clear();
+        unforcedPublications.clear();
         unforcedDirectories.clear();
         Journal rotated = journal;
         flush = FLUSHER.submit(() -> {
@@ -476,27 +458,38 @@ public final class TileStore implements HashReader, Closeable {
      * directory as a crash would leave it.
      */
     synchronized void flushNow() throws IOException {
-        for (int i = 0; i < 2; i++) {
-            if (flush != null) {
-                durableSize = await(flush);
-                flush = null;
-            }
-            if (i == 0) {
-                startFlush();
-            }
+        awaitFlush();
+        startFlush();
+        awaitFlush();
+    }
+
+    private void awaitFlush() throws IOException {
+        if (flush != null) {
+            durableSize = await(flush);
+            flush = null;
         }
     }
 
-    /** The partial tile and bundle files of the tree of {@code treeSize}. */
-    private List<Path> partialFiles(long treeSize) {
-        List<Path> partials = new ArrayList<>();
+    /**
+     * What a flush forces, once the latest checkpoint is published: the full tiles and bundles written since the
+     * last rotation, the partial ones of the checkpoint's size, and the checkpoint file.
+     */
+    private List<Path> filesToForce() {
+        List<Path> toForce = new ArrayList<>(unforcedFiles);
         for (int level = TileId.ENTRIES; level <= TileId.MAX_LEVEL; level++) {
-            TileId partial = TileId.partialTile(level, treeSize);
+            TileId partial = TileId.partialTile(level, checkpointSize);
             if (partial != null) {
-                partials.add(dir.resolve(partial.path()));
+                toForce.add(dir.resolve(partial.path()));
             }
         }
-        return partials;
+        toForce.add(dir.resolve(CHECKPOINT));
+        return toForce;
+    }
+
+    private Set<Path> directoriesToForce(List<Path> toForce) {
+        Set<Path> directories = new HashSet<>(unforcedDirectories);
+        toForce.forEach(file -> directories.add(file.getParent()));
+        return directories;
     }
 
     /** Writes the journal's batches as tiles again, each forced, up to its last checkpoint. */
@@ -548,7 +541,7 @@ public final class TileStore implements HashReader, Closeable {
         }
     }
 
-    private void deleteSupersededPartials(long checkpointSize) throws IOException {
+    private void deleteSupersededPartials() throws IOException {
         for (Iterator<TileId> it = supersededPartials.iterator(); it.hasNext(); ) {
             TileId full = it.next();
             if (full.coveredTreeSize() > checkpointSize) {
@@ -658,7 +651,7 @@ public final class TileStore implements HashReader, Closeable {
     public byte[] tile(String relativePath) throws IOException {
         requireOpen();
         TileId tile = TileId.parse(relativePath);
-        if (tile == null || tile.coveredTreeSize() > checkpointSizeForReaders) {
+        if (tile == null || tile.coveredTreeSize() > checkpointSize) {
             return null;
         }
         return tile.isEntries() ? bundlePrefix(tile.index(), tile.width()) : hashTile(tile);
@@ -698,19 +691,14 @@ public final class TileStore implements HashReader, Closeable {
      * and the checkpoint alone, as a static file server serves them.
      */
     private void settle() throws IOException {
-        if (flush != null) {
-            await(flush);
-            flush = null;
-        }
+        awaitFlush();
         publish();
-        List<Path> toForce = new ArrayList<>(unforcedFiles);
-        toForce.add(dir.resolve(CHECKPOINT));
-        Set<Path> directories = new HashSet<>(unforcedDirectories);
-        toForce.forEach(file -> directories.add(file.getParent()));
-        DurableFiles.force(toForce, directories);
+        List<Path> toForce = filesToForce();
+        toForce.addAll(unforcedPublications);
+        DurableFiles.force(toForce, directoriesToForce(toForce));
         journal.deleteAll();
         durableSize = size;
-        deleteSupersededPartials(publishedSize);
+        deleteSupersededPartials();
     }
 
     private void requireOpen() {
