@@ -30,12 +30,12 @@ mkdir -p "$WORK"
 if [ "$BUILD" = yes ]; then
   mvn -B -q package -DskipTests
 fi
-cp platform/target/anchormq.jar bench/target/anchormq-bench.jar "$WORK/"
+cp platform/target/anchormq.jar platform/jvm.options bench/target/anchormq-bench.jar "$WORK/"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$PORT ANCHORMQ_HTTP_HOST=127.0.0.1 \
   ANCHORMQ_HTTP_PORT=${ANCHORMQ_HTTP_PORT:-18838} ANCHORMQ_DATA_DIR=$WORK/data \
-  java -XX:StartFlightRecording=settings=profile,filename="$WORK/anchormq.jfr",dumponexit=true \
+  java @"$WORK/jvm.options" -XX:StartFlightRecording=settings=profile,filename="$WORK/anchormq.jfr",dumponexit=true \
   -jar "$WORK/anchormq.jar" > "$WORK/anchormq.log" 2>&1 &
 BROKER=$!
 trap 'kill $BROKER 2>/dev/null || true' EXIT

@@ -24,7 +24,7 @@ done
 [ "$BUILD" = yes ] && mvn -B -q package -DskipTests
 WORK=$ROOT/bench/target/receipts-cost/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$WORK"
-cp platform/target/anchormq.jar bench/target/anchormq-bench.jar "$WORK/"
+cp platform/target/anchormq.jar platform/jvm.options bench/target/anchormq-bench.jar "$WORK/"
 cat > "$WORK/receipts.conf" <<'EOF'
 include classpath("application.conf")
 anchormq.anchoring.routes = [ { filter = "#", qos = [1, 2], mode = "checkpoint", receipts = true } ]
@@ -40,10 +40,10 @@ run() { # setting, scenario label, load arguments
   [ "$setting" = receipts ] && props=(-Dconfig.file="$WORK/receipts.conf")
   rm -rf "$WORK/data"
   ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$PORT ANCHORMQ_HTTP_HOST=127.0.0.1 ANCHORMQ_HTTP_PORT=0 \
-    ANCHORMQ_DATA_DIR=$WORK/data java "${props[@]}" -jar "$WORK/anchormq.jar" > "$WORK/$setting--$label.broker.log" 2>&1 &
+    ANCHORMQ_DATA_DIR=$WORK/data java @"$WORK/jvm.options" "${props[@]}" -jar "$WORK/anchormq.jar" > "$WORK/$setting--$label.broker.log" 2>&1 &
   BROKER_PID=$!
   for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-  echo "## $setting, $label: java ${props[*]} -jar anchormq.jar; load $*" | tee -a "$WORK/report.md"
+  echo "## $setting, $label: java @jvm.options ${props[*]} -jar anchormq.jar; load $*" | tee -a "$WORK/report.md"
   timeout -k 5 60 java -jar "$WORK/anchormq-bench.jar" load --port "$PORT" --label "$setting" "$@" \
     --warmup 5 --duration "$DURATION" --json "$WORK/$setting--$label.json" | tee -a "$WORK/report.md"
   kill "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null || true; BROKER_PID=

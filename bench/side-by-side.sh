@@ -12,10 +12,13 @@
 # --broker-cores (default 1) and the load generator to --generator-cores (default 0) with taskset, so that every
 # broker gets the same CPU whatever threads it has; both runs every scenario in each mode, unpinned first.
 #
-# anchormq is started as the README says (`mvn -q install -DskipTests && java -jar platform/target/anchormq.jar`),
-# except that the build is `mvn -q package -DskipTests`: it produces the same platform/target/anchormq.jar without
-# writing to the local Maven repository. The jars are copied into the run's work directory first, so that a
-# rebuild during the run cannot pull them from under a running JVM.
+# anchormq is started as the README says (`mvn -q install -DskipTests && java @platform/jvm.options -jar
+# platform/target/anchormq.jar`), except that the build is `mvn -q package -DskipTests`: it produces the same
+# platform/target/anchormq.jar without writing to the local Maven repository. The jars and platform/jvm.options are
+# copied into the run's work directory first, so that a rebuild during the run cannot pull them from under a running
+# JVM. A run's integrity-log data is moved aside, not deleted, until the script ends: deleting the ~100,000 tile
+# files of a log-on run slows the next run's file creation for minutes on ext4 without a journal (it skips
+# recently freed inodes one by one), which cost a following log-on run about a quarter of its throughput here.
 set -euo pipefail
 
 # bash reads a script as it runs: run from a private copy, so that editing or checking out this file meanwhile
@@ -125,7 +128,7 @@ if [ "$BUILD" = yes ]; then
   record "mvn -B -q package -DskipTests"
   mvn -B -q package -DskipTests
 fi
-cp platform/target/anchormq.jar bench/target/anchormq-bench.jar "$WORK/"
+cp platform/target/anchormq.jar platform/jvm.options bench/target/anchormq-bench.jar "$WORK/"
 
 if ! command -v mosquitto >/dev/null 2>&1; then
   log "installing mosquitto"
@@ -186,14 +189,17 @@ start_broker() {
   jvm=$(words "${BROKER_JVM[@]}")
   case "$broker" in
     anchormq|anchormq-nolog)
-      rm -rf "$WORK/anchormq-data"
+      if [ -d "$WORK/anchormq-data" ]; then
+        mkdir -p "$WORK/old-data"
+        mv "$WORK/anchormq-data" "$WORK/old-data/$(date +%s%N)"
+      fi
       # anchormq-nolog: the same jar with the integrity log off, to show what the log costs
       local anchoring=true
       [ "$broker" = anchormq-nolog ] && anchoring=false
-      record "ANCHORMQ_ANCHORING_ENABLED=$anchoring ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT ANCHORMQ_HTTP_HOST=127.0.0.1 ANCHORMQ_HTTP_PORT=$ANCHORMQ_HTTP_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data ANCHORMQ_METRICS_INTERVAL=1s ${pin}java ${jvm}-jar $WORK/anchormq.jar"
+      record "ANCHORMQ_ANCHORING_ENABLED=$anchoring ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT ANCHORMQ_HTTP_HOST=127.0.0.1 ANCHORMQ_HTTP_PORT=$ANCHORMQ_HTTP_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data ANCHORMQ_METRICS_INTERVAL=1s ${pin}java @$WORK/jvm.options ${jvm}-jar $WORK/anchormq.jar"
       ANCHORMQ_ANCHORING_ENABLED=$anchoring ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$ANCHORMQ_PORT \
         ANCHORMQ_HTTP_HOST=127.0.0.1 ANCHORMQ_HTTP_PORT=$ANCHORMQ_HTTP_PORT ANCHORMQ_DATA_DIR=$WORK/anchormq-data \
-        ANCHORMQ_METRICS_INTERVAL=1s "${BROKER_PIN[@]}" java "${BROKER_JVM[@]}" -jar "$WORK/anchormq.jar" > "$logfile" 2>&1 &
+        ANCHORMQ_METRICS_INTERVAL=1s "${BROKER_PIN[@]}" java @"$WORK/jvm.options" "${BROKER_JVM[@]}" -jar "$WORK/anchormq.jar" > "$logfile" 2>&1 &
       BROKER_PID=$! ;;
     mosquitto)
       record "${pin}mosquitto -c $WORK/mosquitto.conf"
@@ -228,7 +234,7 @@ stop_broker() {
   kill -9 "$BROKER_PID" 2>/dev/null || true
   BROKER_PID=
 }
-trap 'stop_broker; rm -f "$SIDE_BY_SIDE_COPY"' EXIT
+trap 'stop_broker; rm -rf "$WORK/old-data" "$WORK/anchormq-data"; rm -f "$SIDE_BY_SIDE_COPY"' EXIT
 
 # Runs the scenario's load against the broker just started ($broker, $scenario, $args, $PORT), recording the
 # command with the note $1; sets $code to the load generator's exit status.
@@ -262,10 +268,11 @@ load_args() {
 # What a JVM makes of the CPUs it is given in this mode: its processor count and the collector it then picks
 # (below two processors HotSpot chooses the serial collector instead of G1).
 jvm_view() {
-  local flags gc
-  flags=$("${BROKER_PIN[@]}" java "${BROKER_JVM[@]}" -XX:+PrintFlagsFinal -version 2>/dev/null || true)
+  local flags gc heap
+  flags=$("${BROKER_PIN[@]}" java @"$WORK/jvm.options" "${BROKER_JVM[@]}" -XX:+PrintFlagsFinal -version 2>/dev/null || true)
   gc=$(echo "$flags" | awk '$2 ~ /^Use(Serial|Parallel|G1|Z|Shenandoah)GC$/ && $4 == "true" { sub(/^Use/, "", $2); print $2 }')
-  echo "$("${BROKER_PIN[@]}" nproc) processor(s) visible, garbage collector chosen by the JVM: ${gc:-unknown}"
+  heap=$(echo "$flags" | awk '$2 == "InitialHeapSize" { printf "%d MB", $4 / 1048576 }')
+  echo "$("${BROKER_PIN[@]}" nproc) processor(s) visible, garbage collector chosen by the JVM: ${gc:-unknown}, initial heap (with platform/jvm.options): ${heap:-unknown}"
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
