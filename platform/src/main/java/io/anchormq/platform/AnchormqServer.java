@@ -64,7 +64,8 @@ public final class AnchormqServer implements AutoCloseable {
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "anchormq", config);
         AnchoringService anchoring = null;
         MqttListener mqtt = null;
-        EventLoopGroup eventLoops = MqttListener.eventLoops(config.getInt("anchormq.mqtt.io-threads"));
+        EventLoopGroup eventLoops = MqttListener.eventLoops(config.getInt("anchormq.mqtt.io-threads"),
+                config.getBoolean("anchormq.mqtt.native-transport"));
         try {
             if (anchoringSettings.enabled()) {
                 try {
@@ -81,9 +82,9 @@ public final class AnchormqServer implements AutoCloseable {
                     config.getInt("anchormq.mqtt.port"));
             HttpServer http = HttpServer.bind(system, config.getString("anchormq.http.host"),
                     config.getInt("anchormq.http.port"), anchoring);
-            log.info("anchormq MQTT listener on {}:{}, HTTP API on {}:{} (data directory {})",
-                    config.getString("anchormq.mqtt.host"), mqtt.port(), config.getString("anchormq.http.host"),
-                    http.port(), dataDir.toAbsolutePath());
+            log.info("anchormq MQTT listener on {}:{} ({}), HTTP API on {}:{} (data directory {})",
+                    config.getString("anchormq.mqtt.host"), mqtt.port(), mqtt.transport(),
+                    config.getString("anchormq.http.host"), http.port(), dataDir.toAbsolutePath());
             return new AnchormqServer(system, anchoring, broker, mqtt, http);
         } catch (RuntimeException e) {
             if (anchoring != null) {

@@ -6,7 +6,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -31,19 +35,29 @@ final class MqttListener implements AutoCloseable {
      * The loops the listener's connections will run on, and the broker's sessions with them: made before the broker,
      * handed to {@link #bind}, which owns them from then on.
      *
+     * <p>On Linux they are Netty's native epoll loops where its library loads ({@code nativeTransport}), else NIO's:
+     * at a moderate rate a loop wakes for a packet or two, and the NIO selector's work per wake-up is much of its
+     * cost (at 20,000 msg/s from 100 clients on one core the loop took 0.59 cores on epoll, 0.73 on NIO).
+     *
      * @param ioThreads 0 = Netty's default (two per core)
+     * @param nativeTransport use epoll when available; false: always NIO
      */
-    static EventLoopGroup eventLoops(int ioThreads) {
-        return new NioEventLoopGroup(ioThreads, new DefaultThreadFactory("anchormq-mqtt"));
+    static EventLoopGroup eventLoops(int ioThreads, boolean nativeTransport) {
+        DefaultThreadFactory threads = new DefaultThreadFactory("anchormq-mqtt");
+        return nativeTransport && Epoll.isAvailable() ? new EpollEventLoopGroup(ioThreads, threads)
+                : new NioEventLoopGroup(ioThreads, threads);
     }
 
     /** Listens on {@code workers} (from {@link #eventLoops}); closing the listener shuts them down. */
     static MqttListener bind(Broker broker, EventLoopGroup workers, String host, int port) {
-        EventLoopGroup boss = new NioEventLoopGroup(1);
+        boolean epoll = workers instanceof EpollEventLoopGroup;
+        EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
+        Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class
+                : NioServerSocketChannel.class;
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, workers)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(serverChannel)
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     // a subscriber whose socket backs up past 1 MiB stops receiving until it drains (its session
@@ -63,6 +77,11 @@ final class MqttListener implements AutoCloseable {
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen for MQTT on " + host + ":" + port + ": " + e.getMessage(), e);
         }
+    }
+
+    /** "epoll" or "nio". */
+    String transport() {
+        return workers instanceof EpollEventLoopGroup ? "epoll" : "nio";
     }
 
     int port() {
