@@ -1,8 +1,11 @@
 package io.anchormq.anchoring.log;
 
+import io.anchormq.anchoring.merkle.Rfc9162;
 import io.anchormq.anchoring.merkle.Sha256Hash;
 import io.anchormq.anchoring.note.Checkpoint;
 import io.anchormq.anchoring.note.SignedNote;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,16 +16,19 @@ import java.util.Objects;
 public final class AppendedBatch {
 
     private final long firstIndex;
-    private final List<Sha256Hash> leafHashes;
+    /** The leaf hashes one after another, 32 bytes each: one array per batch, not two objects per entry. */
+    private final byte[] leafHashes;
     private final long size;
     private final String checkpoint;
 
-    AppendedBatch(long firstIndex, List<Sha256Hash> leafHashes, long size, String checkpoint) {
+    /** @param leafHashes the entries' leaf hashes, concatenated in order (kept, not copied) */
+    AppendedBatch(long firstIndex, byte[] leafHashes, long size, String checkpoint) {
         this.checkpoint = Objects.requireNonNull(checkpoint, "checkpoint");
-        this.leafHashes = List.copyOf(leafHashes);
-        if (firstIndex < 0 || firstIndex + leafHashes.size() != size) {
-            throw new IllegalArgumentException("a batch of " + leafHashes.size() + " entries from index " + firstIndex
-                    + " does not end at tree size " + size);
+        this.leafHashes = Objects.requireNonNull(leafHashes, "leafHashes");
+        int count = leafHashes.length / Rfc9162.HASH_SIZE;
+        if (leafHashes.length % Rfc9162.HASH_SIZE != 0 || firstIndex < 0 || firstIndex + count != size) {
+            throw new IllegalArgumentException("a batch of " + leafHashes.length + " bytes of leaf hashes from index "
+                    + firstIndex + " does not end at tree size " + size);
         }
         this.firstIndex = firstIndex;
         this.size = size;
@@ -34,12 +40,18 @@ public final class AppendedBatch {
 
     /** The leaf hashes of the batch's entries, in order, as copies. */
     public List<byte[]> leafHashes() {
-        return leafHashes.stream().map(Sha256Hash::bytes).toList();
+        List<byte[]> hashes = new ArrayList<>((int) (size - firstIndex));
+        for (int at = 0; at < leafHashes.length; at += Rfc9162.HASH_SIZE) {
+            hashes.add(Arrays.copyOfRange(leafHashes, at, at + Rfc9162.HASH_SIZE));
+        }
+        return hashes;
     }
 
     /** The leaf hash of the batch's entry {@code i} (0 is entry {@link #firstIndex()}). */
     public Sha256Hash leafHash(int i) {
-        return leafHashes.get(i);
+        Objects.checkIndex(i, (int) (size - firstIndex));
+        return Sha256Hash.of(Arrays.copyOfRange(leafHashes, i * Rfc9162.HASH_SIZE, (i + 1) * Rfc9162.HASH_SIZE),
+                "leaf hash");
     }
 
     /** The tree size after the batch. */
@@ -60,12 +72,12 @@ public final class AppendedBatch {
     @Override
     public boolean equals(Object o) {
         return o instanceof AppendedBatch b && firstIndex == b.firstIndex && size == b.size
-                && checkpoint.equals(b.checkpoint) && leafHashes.equals(b.leafHashes);
+                && checkpoint.equals(b.checkpoint) && Arrays.equals(leafHashes, b.leafHashes);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(firstIndex, size, checkpoint, leafHashes);
+        return Objects.hash(firstIndex, size, checkpoint, Arrays.hashCode(leafHashes));
     }
 
     @Override

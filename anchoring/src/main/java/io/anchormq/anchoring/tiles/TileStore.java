@@ -321,7 +321,17 @@ public final class TileStore implements HashReader, Closeable {
      */
     public synchronized void writeCheckpoint(String signedNote) throws IOException {
         requireWritable();
-        TreeHead head = checkpointReader.apply(signedNote);
+        writeCheckpoint(signedNote, checkpointReader.apply(signedNote));
+    }
+
+    /**
+     * As {@link #writeCheckpoint(String)}, for a note its caller has just signed and whose tree head it gives: the
+     * head is checked against the stored tree, the note is not parsed and verified again.
+     *
+     * @throws IllegalArgumentException the head is not of the stored tree
+     */
+    public synchronized void writeCheckpoint(String signedNote, TreeHead head) throws IOException {
+        requireWritable();
         if (head.size() < checkpointSize) {
             throw new IllegalArgumentException("the checkpoint's tree size " + head.size()
                     + " is below the current checkpoint's " + checkpointSize + " (a log never goes back)");
