@@ -23,6 +23,12 @@ final class Handle implements Subscriber {
     private final AtomicInteger inMailbox = new AtomicInteger();
     private volatile int queued;
     private final ConcurrentLinkedQueue<Runnable> uncongestedWaiters = new ConcurrentLinkedQueue<>();
+    /**
+     * Set after a waiter is added, cleared before they are woken: what {@link #queued} reads on every ack instead
+     * of the queue's head (a cache miss per ack, 2 % of the event loop at max rate). A waiter added while they are
+     * woken either is taken by that wake or leaves the flag set for the next.
+     */
+    private volatile boolean waitersPresent;
 
     /** @param limit queued messages from which the session counts as congested */
     Handle(String clientId, ActorRef<SessionActor.Command> ref, int limit) {
@@ -59,6 +65,7 @@ final class Handle implements Subscriber {
     @Override
     public void whenUncongested(Runnable wake) {
         uncongestedWaiters.add(wake);
+        waitersPresent = true;
         if (!isCongested()) {
             wakeWaiters(); // it cleared before the waiter was added
         }
@@ -72,12 +79,13 @@ final class Handle implements Subscriber {
     /** The session's queue holds {@code size} messages now; waiting publishers go on once half of it is gone. */
     void queued(int size) {
         queued = size;
-        if (!uncongestedWaiters.isEmpty() && (!online || inMailbox.get() + size <= limit / 2)) {
+        if (waitersPresent && (!online || inMailbox.get() + size <= limit / 2)) {
             wakeWaiters();
         }
     }
 
     private void wakeWaiters() {
+        waitersPresent = false;
         for (Runnable wake; (wake = uncongestedWaiters.poll()) != null; ) {
             wake.run();
         }

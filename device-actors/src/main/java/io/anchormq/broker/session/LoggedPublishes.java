@@ -1,9 +1,8 @@
 package io.anchormq.broker.session;
 
+import io.netty.util.collection.IntObjectHashMap;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * A session's inbound publishes that went to the integrity log: which packet ids were logged recently (so that a
@@ -19,6 +18,9 @@ final class LoggedPublishes {
         final byte[] payloadSha256;
         boolean done;
         boolean failed;
+        /** Neighbours in the order of {@link #recent}, oldest first (null at the ends, and when not in it). */
+        private Entry older;
+        private Entry newer;
 
         Entry(int packetId, String topic, byte[] payloadSha256) {
             this.packetId = packetId;
@@ -39,28 +41,61 @@ final class LoggedPublishes {
     }
 
     private final int window;
-    private final LinkedHashMap<Integer, Entry> recent;
+    /**
+     * The newest {@code window} packet ids appended, each with its latest entry, kept in insertion order by the
+     * entries' links: a LinkedHashMap's behaviour without a boxed key and a map node per publish.
+     */
+    private final IntObjectHashMap<Entry> recent = new IntObjectHashMap<>();
+    private Entry oldest;
+    private Entry newest;
     private final ArrayDeque<PendingAck> acks = new ArrayDeque<>();
 
     /** @param window how many recent packet ids are remembered (at least the client's in-flight window) */
     LoggedPublishes(int window) {
         this.window = Math.max(1, window);
-        this.recent = new LinkedHashMap<>(16, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Integer, Entry> eldest) {
-                return size() > LoggedPublishes.this.window;
-            }
-        };
     }
 
     /** Records a publish being appended now. */
     Entry appending(int packetId, String topic, byte[] payloadSha256) {
         Entry e = new Entry(packetId, topic, payloadSha256);
         if (packetId > 0) {
-            recent.remove(packetId); // re-insert so the window keeps the newest ids
-            recent.put(packetId, e);
+            Entry earlier = recent.put(packetId, e);
+            if (earlier != null) {
+                unlink(earlier); // the newest entry of an id is the one remembered, at the young end
+            }
+            link(e);
+            if (recent.size() > window) {
+                Entry eldest = oldest;
+                unlink(eldest);
+                recent.remove(eldest.packetId);
+            }
         }
         return e;
+    }
+
+    private void link(Entry e) {
+        e.older = newest;
+        if (newest == null) {
+            oldest = e;
+        } else {
+            newest.newer = e;
+        }
+        newest = e;
+    }
+
+    private void unlink(Entry e) {
+        if (e.older == null) {
+            oldest = e.newer;
+        } else {
+            e.older.newer = e.newer;
+        }
+        if (e.newer == null) {
+            newest = e.older;
+        } else {
+            e.newer.older = e.older;
+        }
+        e.older = null;
+        e.newer = null;
     }
 
     /** The earlier append of this very message under this packet id, or null: a retransmission is recognised. */
@@ -78,8 +113,9 @@ final class LoggedPublishes {
     void completed(Entry e, boolean failed) {
         e.done = true;
         e.failed = failed;
-        if (failed) {
-            recent.remove(e.packetId, e);
+        if (failed && recent.get(e.packetId) == e) {
+            recent.remove(e.packetId);
+            unlink(e);
         }
     }
 
