@@ -3,12 +3,13 @@
 # from a load generator pinned to CPU 0: which threads spend the broker's core, from /proc/<pid>/task/*/stat over
 # 15 s of the measured window, plus the broker's GC log and the load report.
 #
-#   bench/thread-cpu.sh [--jar platform/target/anchormq.jar] [--log-off] [--warmup S] [--out DIR]
+#   [EXTRA_JVM="<more JVM options>"] bench/thread-cpu.sh [--jar platform/target/anchormq.jar] [--log-off] [--warmup S] [--out DIR]
 #
 # The threads are sampled over 15 s from S + 6 s after the load connects (default S = 30; a JVM on one core is still
 # compiling then: --warmup 90 shows the steady state).
 #
-# Build first (mvn -q package -DskipTests). Writes DIR/threads.txt, DIR/gc.log, DIR/load.txt.
+# Build first (mvn -q package -DskipTests). Writes DIR/threads.txt, DIR/gc.log, DIR/load.txt, and DIR/timeline.txt
+# (the worst latency of the messages sent in each 100 ms of the measured window).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=platform/target/anchormq.jar
@@ -30,13 +31,13 @@ PORT=${ANCHORMQ_PORT:-18850}
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 ANCHORMQ_ANCHORING_ENABLED=$ANCHORING ANCHORMQ_MQTT_HOST=127.0.0.1 ANCHORMQ_MQTT_PORT=$PORT ANCHORMQ_HTTP_HOST=127.0.0.1 \
   ANCHORMQ_HTTP_PORT=$((PORT + 8)) ANCHORMQ_DATA_DIR=$DATA \
-  taskset -c 1 java -XX:ActiveProcessorCount=1 -Xlog:gc:file="$OUT/gc.log" -jar "$JAR" > "$OUT/broker.log" 2>&1 &
+  taskset -c 1 java @platform/jvm.options ${EXTRA_JVM:-} -XX:ActiveProcessorCount=1 -Xlog:gc:file="$OUT/gc.log" -jar "$JAR" > "$OUT/broker.log" 2>&1 &
 BROKER=$!
 trap 'kill $BROKER 2>/dev/null || true; wait $BROKER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 sleep 6
 taskset -c 0 java -XX:ActiveProcessorCount=1 -jar bench/target/anchormq-bench.jar load --port "$PORT" --scenario p2p \
   --clients 100 --qos 1 --payload 64 --rate 200 --warmup "$WARMUP" --duration 20 --drain-timeout 10 --connect-timeout 12 \
-  --broker-pid $BROKER > "$OUT/load.txt" 2>&1 &
+  --broker-pid $BROKER --timeline "$OUT/timeline.txt" > "$OUT/load.txt" 2>&1 &
 LOAD=$!
 sleep $((WARMUP + 6)) # connections and warm-up
 # name utime stime, per thread (names with spaces joined by _)

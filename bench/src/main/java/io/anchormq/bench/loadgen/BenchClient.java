@@ -615,7 +615,7 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
         }
         long now = System.nanoTime();
         run.record(index, Stamp.publisher(buf, payloadAt), Stamp.sequence(buf, payloadAt),
-                Stamp.sendNanos(buf, payloadAt), now, latencies.delivery);
+                Stamp.sendNanos(buf, payloadAt), now, latencies);
         received++;
         if (run.inMeasurement(now)) {
             receivedMeasured++;

@@ -96,6 +96,9 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the report as JSON to this file.")
     Path json;
 
+    @Option(names = "--timeline", description = "Write the worst delivery latency of each 100 ms of the measured window to this file.")
+    Path timeline;
+
     @Spec
     CommandSpec command;
 
@@ -111,7 +114,7 @@ public final class LoadCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(command.commandLine(), e.getMessage(), e);
         }
         startWatchdog(spec.bound());
-        LoadReport report = LoadRun.execute(spec, broker);
+        LoadReport report = timeline == null ? LoadRun.execute(spec, broker) : LoadRun.execute(spec, broker, timeline);
         System.out.print(report.table());
         if (json != null) {
             report.writeJson(json);

@@ -13,8 +13,11 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -78,6 +81,15 @@ public final class LoadRun {
         return new LoadRun(spec, broker).run();
     }
 
+    /** The same, and writes the {@link #timeline} of the run to {@code timeline}. */
+    public static LoadReport execute(LoadSpec spec, Optional<ProcessHandle> broker, Path timeline)
+            throws IOException {
+        LoadRun run = new LoadRun(spec, broker);
+        LoadReport report = run.run();
+        Files.writeString(timeline, run.timeline());
+        return report;
+    }
+
     LoadSpec spec() {
         return spec;
     }
@@ -91,11 +103,40 @@ public final class LoadRun {
         final Histogram delivery = new Histogram(3);
         /** PUBLISH written -> PUBACK (QoS 2: PUBCOMP) read. */
         final Histogram ack = new Histogram(3);
+        /** The worst delivery latency of the messages sent in each {@link #TICK_NANOS} of the measured window. */
+        final long[] worstPerTick;
+
+        Latencies(int ticks) {
+            worstPerTick = new long[ticks];
+        }
     }
+
+    /** The timeline's resolution. */
+    static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** The calling event loop's latency histograms. */
     Latencies latencies() {
-        return latencies.computeIfAbsent(Thread.currentThread(), t -> new Latencies());
+        return latencies.computeIfAbsent(Thread.currentThread(),
+                t -> new Latencies((int) (spec.duration().toNanos() / TICK_NANOS) + 1));
+    }
+
+    /**
+     * The worst delivery latency (ms) of the messages sent in each 100 ms of the measured window, one line each
+     * ({@code <ms into the window> <worst ms>}): whether a tail comes in bursts, and how often.
+     */
+    String timeline() {
+        long[] worst = new long[(int) (spec.duration().toNanos() / TICK_NANOS) + 1];
+        for (Latencies l : latencies.values()) {
+            for (int i = 0; i < worst.length; i++) {
+                worst[i] = Math.max(worst[i], l.worstPerTick[i]);
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < worst.length; i++) {
+            out.append(i * TICK_NANOS / 1_000_000).append(' ').append(String.format("%.2f", worst[i] / 1e6))
+                    .append('\n');
+        }
+        return out.toString();
     }
 
     private Histogram merged(Function<Latencies, Histogram> which) {
@@ -128,13 +169,16 @@ public final class LoadRun {
         return now - measureFromNanos >= 0 && now - stopNanos < 0;
     }
 
-    void record(int sink, int publisher, long sequence, long sendNanos, long now, Histogram latency) {
+    void record(int sink, int publisher, long sequence, long sendNanos, long now, Latencies latencies) {
         DeliveryLedger.Outcome outcome = ledger.record(sink, publisher, sequence);
         if (outcome == DeliveryLedger.Outcome.MISROUTED) {
             protocolError("message " + sequence + " of publisher " + publisher + " delivered to sink " + sink
                     + ", which did not subscribe to it");
         } else if (outcome != DeliveryLedger.Outcome.DUPLICATE && sendNanos - measureFromNanos >= 0) {
-            latency.recordValue(Math.max(1, now - sendNanos));
+            latencies.delivery.recordValue(Math.max(1, now - sendNanos));
+            long[] worst = latencies.worstPerTick;
+            int tick = (int) Math.min(worst.length - 1, (sendNanos - measureFromNanos) / TICK_NANOS);
+            worst[tick] = Math.max(worst[tick], now - sendNanos);
         }
     }
 
