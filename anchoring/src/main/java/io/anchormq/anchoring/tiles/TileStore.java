@@ -60,6 +60,12 @@ public final class TileStore implements HashReader, Closeable {
     private static final String JOURNAL = "journal";
     /** Journal segment length that starts a rotation: about 65,000 entries of 64-byte messages. */
     static final long SEGMENT_BYTES = 8L << 20;
+    /**
+     * Segment age that starts a rotation too: at a few messages per second a segment would take hours to fill, and
+     * until it rotates every file published since is remembered (for a clean close to force) and replayed after a
+     * crash.
+     */
+    static final long SEGMENT_MAX_AGE_MILLIS = 60_000;
     private static final int REPLAY_BATCH = 4096;
     /** How stale the checkpoint file may be behind the latest checkpoint: C2SP logs publish about every second. */
     static final long PUBLISH_INTERVAL_MILLIS = 500;
@@ -116,6 +122,8 @@ public final class TileStore implements HashReader, Closeable {
     /** The background flush that makes a rotated segment's tiles durable, or null. */
     private Future<Long> flush;
     private long segmentBytes = SEGMENT_BYTES;
+    private long segmentMaxAgeNanos = TimeUnit.MILLISECONDS.toNanos(SEGMENT_MAX_AGE_MILLIS);
+    private long segmentStartedNanos = System.nanoTime();
     private boolean failed;
     private volatile boolean closed;
 
@@ -431,25 +439,33 @@ public final class TileStore implements HashReader, Closeable {
 
     /**
      * Collects a finished flush (a failed one fails the store: reopening replays the journal, which still holds
-     * everything), and when the newest segment has grown past its size ({@link #SEGMENT_BYTES} by default) and no
-     * flush runs, rotates the journal and makes the tiles of the current size durable in the background. Only the
-     * full tiles and the partial ones of that size need forcing: the partial tiles of sizes between rotations are
-     * never needed after a crash (the journal restores them).
+     * everything), and when the newest segment has grown past its size ({@link #SEGMENT_BYTES} by default) or its
+     * age ({@link #SEGMENT_MAX_AGE_MILLIS}) and no flush runs, rotates the journal and makes the tiles of the current
+     * size durable in the background. Only the full tiles and the partial ones of that size need forcing: the partial
+     * tiles of sizes between rotations are never needed after a crash (the journal restores them).
      */
     private void flushInBackground() throws IOException {
         if (flush != null && !flush.isDone()) {
             return;
         }
         awaitFlush();
-        if (journal.segmentBytes() >= segmentBytes && checkpointSize == size) {
+        boolean due = journal.segmentBytes() >= segmentBytes
+                || System.nanoTime() - segmentStartedNanos >= segmentMaxAgeNanos;
+        if (due && checkpointSize == size) {
             startFlush();
         }
+    }
+
+    /** Rotates segments older than {@code millis} too (tests: 0 rotates after every checkpoint). */
+    synchronized void segmentMaxAge(long millis) {
+        segmentMaxAgeNanos = TimeUnit.MILLISECONDS.toNanos(millis);
     }
 
     private void startFlush() throws IOException {
         publish(); // the partial tiles of the base must exist to be forced
         TreeHead base = treeHead(size);
         long sequence = journal.rotate(base);
+        segmentStartedNanos = System.nanoTime();
         List<Path> toForce = filesToForce();
         Set<Path> directories = directoriesToForce(toForce);
         unforcedFiles.clear();

@@ -461,7 +461,32 @@ class TileStoreTest {
         }
     }
 
+    @Test
+    void aJournalSegmentRotatesOnAgeAsWellAsOnSize() throws IOException {
+        try (TileStore store = open(dir)) {
+            long first = newestJournalSegment();
+            store.segmentMaxAge(0); // at a low rate a segment would take hours to fill
+            for (int batch = 0; batch < 5; batch++) {
+                long from = store.size();
+                store.append(TestLog.entries(from, from + 10));
+                store.writeCheckpoint(TestLog.checkpoint(from + 10, store.rootHash(from + 10)));
+            }
+            assertTrue(newestJournalSegment() > first, "no rotation after 5 checkpoints of a segment older than 0 ms");
+        }
+        try (TileStore store = open(dir)) {
+            assertEquals(50, store.size());
+            assertArrayEquals(TestLog.root(TestLog.leafHashes(50), 50), store.rootHash(50));
+        }
+    }
+
     // --- helpers
+
+    private long newestJournalSegment() throws IOException {
+        try (Stream<Path> files = Files.list(dir.resolve(".anchormq/journal"))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("[0-9]{16}"))
+                    .mapToLong(Long::parseLong).max().orElseThrow();
+        }
+    }
 
     /** Publishing at every checkpoint, so that the files on disk follow each one. */
     static TileStore open(Path dir) throws IOException {
