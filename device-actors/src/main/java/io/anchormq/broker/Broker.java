@@ -1,88 +1,86 @@
 package io.anchormq.broker;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.anchormq.broker.auth.AccessPolicy;
+import io.anchormq.broker.auth.Authenticator;
+import io.anchormq.broker.auth.ClientIdentity;
 import io.anchormq.broker.auth.DenyRules;
 import io.anchormq.broker.connection.MqttChannels;
-import io.anchormq.broker.events.BrokerEvent;
 import io.anchormq.broker.events.BrokerEvents;
-import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.broker.message.Message;
-import io.anchormq.broker.presence.PresenceTracker;
 import io.anchormq.broker.retained.RetainedStore;
-import io.anchormq.broker.routing.Publisher;
 import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.routing.TopicRouter;
-import io.anchormq.broker.session.SessionStore;
-import io.anchormq.broker.session.Sessions;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import org.apache.pekko.actor.typed.ActorRef;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 
 /**
- * The MQTT broker core, wired together: topic router, retained store, session actors, the event stream and its
- * first consumer, the presence tracker. Listeners call {@link #initChannel} for every accepted connection.
+ * The MQTT broker core: the connections of every listener, and one {@link Workspace} per tenant (its router,
+ * retained messages, sessions, presence), opened when its first client connects. Listeners call
+ * {@link #initChannel} for every accepted connection; the {@link Authenticator} decides at CONNECT which workspace
+ * the client belongs to.
  */
 public final class Broker {
 
     public static final String METRICS_TOPIC = "$SYS/anchormq/metrics";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final ActorSystem<?> system;
     private final BrokerSettings settings;
-    private final TopicRouter router = new TopicRouter();
-    private final RetainedStore retained;
-    private final BrokerEvents events = new BrokerEvents();
-    private final BrokerMetrics metrics = new BrokerMetrics();
-    private final Publisher publisher;
+    private final WorkspaceResources resources;
+    private final DispatcherSelector dispatcher;
     private final SubscriptionFence fence = new SubscriptionFence();
-    private final Sessions sessions;
+    /** Counters of connections before they belong to a workspace (accepted, open, refused, protocol errors). */
+    private final BrokerMetrics listenerMetrics = new BrokerMetrics();
+    private final Map<String, Workspace> workspaces = new ConcurrentHashMap<>();
+    private final AtomicLong generations = new AtomicLong();
     private final MqttChannels channels;
 
     /**
-     * @param integrity where publishes that must be provable later are logged
+     * @param resources each workspace's stores, log and access policy
      * @param eventLoops the loops of the MQTT listeners' connections: the session actors run on them too
      */
-    public Broker(ActorSystem<?> system, BrokerSettings settings, AccessPolicy access, SessionStore sessionStore,
-                  RetainedStore retained, IntegrityLog integrity, EventLoopGroup eventLoops) {
+    public Broker(ActorSystem<?> system, BrokerSettings settings, Authenticator authenticator,
+                  WorkspaceResources resources, EventLoopGroup eventLoops) {
+        this.system = system;
         this.settings = settings;
-        this.retained = retained;
-        this.publisher = new Publisher(router, retained);
-        this.sessions = new Sessions(system, settings, router, retained, events, access, metrics, sessionStore,
-                integrity, fence, EventLoopDispatcher.register(system, eventLoops));
-        this.channels = new MqttChannels(settings, metrics, access, fence, sessions);
-        ActorRef<BrokerEvent> presence = system.systemActorOf(
-                PresenceTracker.create(publisher, retained, settings.presenceTopicPrefix(),
-                        settings.presenceMaxOfflineClients(), metrics.presenceForgotten), "presence", Props.empty());
-        events.subscribeToLifecycle(presence);
-        Duration every = settings.metricsInterval();
-        if (!every.isZero()) {
-            system.scheduler().scheduleAtFixedRate(every, every, this::publishMetrics, system.executionContext());
+        this.resources = resources;
+        this.dispatcher = EventLoopDispatcher.register(system, eventLoops);
+        this.channels = new MqttChannels(settings, listenerMetrics, fence, authenticator,
+                workspace -> workspace(workspace).sessions());
+        workspace(ClientIdentity.DEFAULT_WORKSPACE);
+    }
+
+    /** The workspace's broker, opened now if no client of it connected since the start or since it was closed. */
+    public Workspace workspace(String id) {
+        return workspaces.computeIfAbsent(id, w -> new Workspace(w, generations.getAndIncrement(), system, settings,
+                resources, fence, dispatcher));
+    }
+
+    /**
+     * Disconnects the workspace's clients and forgets it: a workspace deleted. Its in-memory state goes with it, so
+     * a workspace made later with the same id starts empty.
+     */
+    public void closeWorkspace(String id) {
+        disconnect(identity -> identity.workspace().equals(id), MqttReasonCodes.Disconnect.NOT_AUTHORIZED,
+                "workspace deleted");
+        Workspace w = workspaces.remove(id);
+        if (w != null) {
+            w.close();
         }
     }
 
-    /** Publishes the counters, retained, as JSON on {@code $SYS/anchormq/metrics}. */
-    void publishMetrics() {
-        ObjectNode json = JSON.createObjectNode();
-        metrics.snapshot().forEach(json::put);
-        json.put("sessions", sessions.count());
-        json.put("subscriptions", router.subscriptionCount());
-        json.put("retainedMessages", retained.size());
-        json.put("subscriptionOrderGiveUps", fence.expiredTickets());
-        json.put("at", Instant.now().toString());
-        publish(new Message(METRICS_TOPIC, 0, true, json.toString().getBytes(StandardCharsets.UTF_8), List.of(),
-                "$anchormq/metrics", Message.NEVER));
-    }
-
-    /** Publishes a message from the broker itself: retained if flagged, then routed to subscribers. */
-    public void publish(Message message) {
-        publisher.publish(message);
+    /**
+     * Disconnects every client whose identity matches (MQTT 5: DISCONNECT with {@code code}): a credential revoked,
+     * a device deleted. Returns how many were told.
+     */
+    public int disconnect(Predicate<ClientIdentity> which, MqttReasonCodes.Disconnect code, String reason) {
+        return channels.disconnect(which, code, reason);
     }
 
     /** The access policy the settings describe: allow all, except the configured deny rules. */
@@ -101,29 +99,50 @@ public final class Broker {
     /** Disconnects every client (MQTT 5: with reason 0x8B, server shutting down); sessions are not kept. */
     public void shutdown() {
         channels.disconnectAll();
+        workspaces.values().forEach(Workspace::close);
+    }
+
+    /** Publishes a message from the broker itself to the default workspace. */
+    public void publish(Message message) {
+        workspace(ClientIdentity.DEFAULT_WORKSPACE).publish(message);
     }
 
     public BrokerSettings settings() {
         return settings;
     }
 
+    /** The default workspace's router. */
     public TopicRouter router() {
-        return router;
+        return workspace(ClientIdentity.DEFAULT_WORKSPACE).router();
     }
 
+    /** The default workspace's retained messages. */
     public RetainedStore retained() {
-        return retained;
+        return workspace(ClientIdentity.DEFAULT_WORKSPACE).retained();
     }
 
+    /** The default workspace's events. */
     public BrokerEvents events() {
-        return events;
+        return workspace(ClientIdentity.DEFAULT_WORKSPACE).events();
     }
 
+    /** The default workspace's counters. */
     public BrokerMetrics metrics() {
-        return metrics;
+        return workspace(ClientIdentity.DEFAULT_WORKSPACE).metrics();
     }
 
+    /** Connections of every workspace, and those that never got one: accepted, open, refused, protocol errors. */
+    public BrokerMetrics listenerMetrics() {
+        return listenerMetrics;
+    }
+
+    /** Cases where a subscription's ordering against concurrent publishes was given up (all workspaces). */
+    public long subscriptionOrderGiveUps() {
+        return fence.expiredTickets();
+    }
+
+    /** The default workspace's sessions. */
     public int sessionCount() {
-        return sessions.count();
+        return workspace(ClientIdentity.DEFAULT_WORKSPACE).sessionCount();
     }
 }

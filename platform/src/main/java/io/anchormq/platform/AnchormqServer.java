@@ -62,6 +62,7 @@ public final class AnchormqServer implements AutoCloseable {
         BrokerSettings settings = BrokerSettings.from(config);
         AnchoringSettings anchoringSettings = AnchoringSettings.from(config);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "anchormq", config);
+        IntegrityLogs logs = null;
         AnchoringService anchoring = null;
         MqttListener mqtt = null;
         EventLoopGroup eventLoops = MqttListener.eventLoops(config.getInt("anchormq.mqtt.io-threads"),
@@ -69,15 +70,15 @@ public final class AnchormqServer implements AutoCloseable {
         try {
             if (anchoringSettings.enabled()) {
                 try {
-                    anchoring = AnchoringService.start(system, anchoringSettings);
+                    logs = IntegrityLogs.start(system, anchoringSettings);
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot open the integrity log in "
-                            + anchoringSettings.logDirectory().toAbsolutePath() + ": " + e.getMessage(), e);
+                    throw new UncheckedIOException("cannot start chain anchoring: " + e.getMessage(), e);
                 }
+                anchoring = logs.open(ClientIdentity.DEFAULT_WORKSPACE);
             }
-            IntegrityLog integrity = anchoring == null ? IntegrityLog.NONE : anchoring;
-            Broker broker = new Broker(system, settings, Broker.accessPolicyOf(settings), sessionStore, retainedStore,
-                    integrity, eventLoops);
+            Broker broker = new Broker(system, settings, Authenticator.ANONYMOUS,
+                    new PlatformWorkspaces(logs, Broker.accessPolicyOf(settings), sessionStore, retainedStore),
+                    eventLoops);
             mqtt = MqttListener.bind(broker, eventLoops, config.getString("anchormq.mqtt.host"),
                     config.getInt("anchormq.mqtt.port"));
             HttpServer http = HttpServer.bind(system, config.getString("anchormq.http.host"),
@@ -87,8 +88,8 @@ public final class AnchormqServer implements AutoCloseable {
                     config.getString("anchormq.http.host"), http.port(), dataDir.toAbsolutePath());
             return new AnchormqServer(system, anchoring, broker, mqtt, http);
         } catch (RuntimeException e) {
-            if (anchoring != null) {
-                anchoring.close();
+            if (logs != null) {
+                logs.close();
             }
             terminate(system);
             if (mqtt != null) {

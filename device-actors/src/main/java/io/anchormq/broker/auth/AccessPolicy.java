@@ -1,7 +1,7 @@
 package io.anchormq.broker.auth;
 
 /**
- * The access hook consulted on CONNECT, SUBSCRIBE and PUBLISH. Implementations are called from session actors and
+ * The access hook consulted on SUBSCRIBE and PUBLISH (who may connect at all is the {@link Authenticator}'s). Implementations are called from session actors and
  * connection handlers concurrently, so they must be thread-safe and must not block.
  */
 public interface AccessPolicy {
@@ -18,9 +18,6 @@ public interface AccessPolicy {
     /** Reason codes used by policies (MQTT 5.0 §2.4). */
     int UNSPECIFIED_ERROR = 0x80;
     int NOT_AUTHORIZED = 0x87;
-    int BAD_USER_NAME_OR_PASSWORD = 0x86;
-
-    Decision onConnect(String clientId, String username, byte[] password, String remoteAddress);
 
     /** {@code topicFilter} is the filter as sent, including any {@code $share/group/} prefix. */
     Decision onSubscribe(String clientId, String topicFilter);
@@ -29,11 +26,6 @@ public interface AccessPolicy {
 
     /** Lets everything through. */
     AccessPolicy ALLOW_ALL = new AccessPolicy() {
-        @Override
-        public Decision onConnect(String clientId, String username, byte[] password, String remoteAddress) {
-            return Decision.ALLOW;
-        }
-
         @Override
         public Decision onSubscribe(String clientId, String topicFilter) {
             return Decision.ALLOW;

@@ -23,11 +23,6 @@ public final class DenyRules implements AccessPolicy {
     }
 
     @Override
-    public Decision onConnect(String clientId, String username, byte[] password, String remoteAddress) {
-        return Decision.ALLOW;
-    }
-
-    @Override
     public Decision onSubscribe(String clientId, String topicFilter) {
         TopicFilter.Parsed parsed = TopicFilter.parse(topicFilter);
         String filter = parsed == null ? topicFilter : parsed.filter();

@@ -1,7 +1,6 @@
 package io.anchormq.broker.connection;
 
 import io.anchormq.broker.BrokerSettings;
-import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.routing.TopicFilter;
 import io.anchormq.broker.session.MqttPacket;
 import io.netty.handler.codec.TooLongFrameException;
@@ -18,8 +17,8 @@ import java.util.UUID;
 
 /**
  * What a CONNECT must pass before its connection asks for a session: the rules of MQTT-3.1.2 and MQTT-3.1.3 that
- * Netty's decoder leaves to us, the client identifier (made up when empty), the access policy, and the keep alive
- * the broker grants. Thread-safe.
+ * Netty's decoder leaves to us, the client identifier (made up when empty), and the keep alive the broker grants
+ * (who the client is, the {@code Authenticator} decides after these checks). Thread-safe.
  */
 final class ConnectChecks {
 
@@ -41,18 +40,16 @@ final class ConnectChecks {
     }
 
     private final BrokerSettings settings;
-    private final AccessPolicy access;
 
-    ConnectChecks(BrokerSettings settings, AccessPolicy access) {
+    ConnectChecks(BrokerSettings settings) {
         this.settings = settings;
-        this.access = access;
     }
 
     static boolean isMqtt5(MqttConnectMessage connect) {
         return connect.variableHeader().version() == MqttVersion.MQTT_5.protocolLevel();
     }
 
-    Verdict check(MqttConnectMessage connect, String remoteAddress) {
+    Verdict check(MqttConnectMessage connect) {
         MqttConnectVariableHeader header = connect.variableHeader();
         MqttConnectPayload payload = connect.payload();
         boolean mqtt5 = isMqtt5(connect);
@@ -97,13 +94,6 @@ final class ConnectChecks {
             }
             clientId = "anchormq-" + UUID.randomUUID();
             generated = true;
-        }
-
-        AccessPolicy.Decision decision = access.onConnect(clientId, payload.userName(), payload.passwordInBytes(),
-                remoteAddress);
-        if (!decision.allowed()) {
-            return new Refuse(mqtt5 ? MqttConnectReturnCode.valueOf((byte) decision.reasonCode())
-                    : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "not authorized");
         }
 
         int keepAlive = header.keepAliveTimeSeconds();

@@ -2,7 +2,8 @@ package io.anchormq.broker.connection;
 
 import io.anchormq.broker.BrokerMetrics;
 import io.anchormq.broker.BrokerSettings;
-import io.anchormq.broker.auth.AccessPolicy;
+import io.anchormq.broker.auth.Authenticator;
+import io.anchormq.broker.auth.ClientIdentity;
 import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.session.Sessions;
 import io.netty.channel.Channel;
@@ -13,6 +14,8 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /** The connection layer's entry point: sets up accepted channels to speak MQTT to the sessions, and ends them all. */
 public final class MqttChannels {
@@ -21,16 +24,22 @@ public final class MqttChannels {
     private final BrokerMetrics metrics;
     private final SubscriptionFence fence;
     private final ConnectChecks checks;
-    private final Sessions sessions;
+    private final Authenticator authenticator;
+    private final Function<String, Sessions> sessionsOfWorkspace;
     private final Set<MqttConnection> connections = ConcurrentHashMap.newKeySet();
 
-    public MqttChannels(BrokerSettings settings, BrokerMetrics metrics, AccessPolicy access, SubscriptionFence fence,
-                        Sessions sessions) {
+    /**
+     * @param metrics counts connections before they belong to a workspace
+     * @param sessionsOfWorkspace the sessions of the workspace authentication chose
+     */
+    public MqttChannels(BrokerSettings settings, BrokerMetrics metrics, SubscriptionFence fence,
+                        Authenticator authenticator, Function<String, Sessions> sessionsOfWorkspace) {
         this.settings = settings;
         this.metrics = metrics;
         this.fence = fence;
-        this.checks = new ConnectChecks(settings, access);
-        this.sessions = sessions;
+        this.checks = new ConnectChecks(settings);
+        this.authenticator = authenticator;
+        this.sessionsOfWorkspace = sessionsOfWorkspace;
     }
 
     /** Installs the MQTT codec and a connection handler on a freshly accepted channel. */
@@ -42,10 +51,24 @@ public final class MqttChannels {
         p.addLast("inspector", new PacketInspector(maxPacketSize));
         p.addLast("decoder", new MqttDecoder(maxPacketSize));
         p.addLast("encoder", MqttEncoder.INSTANCE);
-        MqttConnection connection = new MqttConnection(channel, settings, metrics, fence, checks, sessions);
+        MqttConnection connection = new MqttConnection(channel, settings, metrics, fence, checks, authenticator,
+                sessionsOfWorkspace);
         p.addLast("session", connection);
         connections.add(connection);
         channel.closeFuture().addListener(f -> connections.remove(connection));
+    }
+
+    /** Disconnects the clients whose identity matches; returns how many. */
+    public int disconnect(Predicate<ClientIdentity> which, MqttReasonCodes.Disconnect code, String reason) {
+        int n = 0;
+        for (MqttConnection c : connections) {
+            ClientIdentity identity = c.identity();
+            if (identity != null && which.test(identity)) {
+                c.disconnectFromOutside(code, reason);
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Tells every connected client that the server is going away (MQTT 5: DISCONNECT 0x8B) and closes it. */

@@ -2,6 +2,11 @@ package io.anchormq.broker.connection;
 
 import io.anchormq.broker.BrokerMetrics;
 import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.auth.Authentication;
+import io.anchormq.broker.auth.Authenticator;
+import io.anchormq.broker.auth.ClientIdentity;
+import io.anchormq.broker.auth.ConnectAttempt;
+import io.anchormq.broker.auth.ListenerProfile;
 import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.session.ClientConnection;
 import io.anchormq.broker.session.ConnectRequest;
@@ -26,12 +31,17 @@ import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.function.Function;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -59,7 +69,8 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     private final BrokerMetrics metrics;
     private final SubscriptionFence fence;
     private final ConnectChecks checks;
-    private final Sessions sessions;
+    private final Authenticator authenticator;
+    private final Function<String, Sessions> sessionsOfWorkspace;
     private final PendingWrites writes;
     private final AtomicInteger unprocessed = new AtomicInteger();
 
@@ -76,6 +87,12 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     private boolean lostReported;
 
     private volatile ActorRef<SessionActor.Command> session;
+    /** Who the client is, once authentication admitted it. */
+    private volatile ClientIdentity identity;
+    /** The sessions of its workspace, once admitted (event loop only). */
+    private Sessions admittedTo;
+    /** Its workspace's counters, once attached: they count the connection too (event loop only). */
+    private BrokerMetrics workspaceMetrics;
     private volatile boolean mqtt5;
     private volatile long clientMaximumPacketSize = Long.MAX_VALUE;
     private volatile String closeReason;
@@ -86,13 +103,14 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     private volatile int holds;
 
     MqttConnection(Channel channel, BrokerSettings settings, BrokerMetrics metrics, SubscriptionFence fence,
-                   ConnectChecks checks, Sessions sessions) {
+                   ConnectChecks checks, Authenticator authenticator, Function<String, Sessions> sessionsOfWorkspace) {
         this.channel = channel;
         this.settings = settings;
         this.metrics = metrics;
         this.fence = fence;
         this.checks = checks;
-        this.sessions = sessions;
+        this.authenticator = authenticator;
+        this.sessionsOfWorkspace = sessionsOfWorkspace;
         this.writes = new PendingWrites(channel, this::afterWrite);
         this.readBeforeConnAck = new ReadBeforeConnAck(fence);
     }
@@ -111,6 +129,19 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
             return inet.getAddress().getHostAddress() + ":" + inet.getPort();
         }
         return String.valueOf(address);
+    }
+
+    /** Who the client is, or null before authentication admitted it. */
+    ClientIdentity identity() {
+        return identity;
+    }
+
+    /**
+     * Ends an admitted client's connection from outside (its credential revoked, say): at once when attached, after
+     * the CONNACK when it is still being attached (nothing may precede the CONNACK).
+     */
+    void disconnectFromOutside(MqttReasonCodes.Disconnect code, String reason) {
+        channel.eventLoop().execute(() -> failAfterConnAck(() -> disconnect(code, reason)));
     }
 
     @Override
@@ -216,6 +247,9 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         metrics.connectionsOpen.decrement();
+        if (workspaceMetrics != null) {
+            workspaceMetrics.connectionsOpen.decrement();
+        }
         if (startDeadline != null) {
             startDeadline.cancel(false);
         }
@@ -299,7 +333,7 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     private void onConnect(MqttConnectMessage connect) {
         startDeadline.cancel(false);
         mqtt5 = ConnectChecks.isMqtt5(connect);
-        ConnectChecks.Verdict verdict = checks.check(connect, remoteAddress());
+        ConnectChecks.Verdict verdict = checks.check(connect);
         if (!(verdict instanceof ConnectChecks.Accept ok)) {
             reject(verdict);
             return;
@@ -325,8 +359,65 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
                 closeWith("session did not respond");
             }
         }, settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        sessions.connect(new ConnectRequest(this, connect, ok.clientId(), ok.assignedId(), ok.generatedId(),
-                ok.keepAlive(), ok.keepAliveAdjusted()));
+        ConnectAttempt attempt = new ConnectAttempt(ListenerProfile.of(channel), ok.clientId(),
+                connect.payload().userName(), connect.payload().passwordInBytes(), peerCertificate(), remoteAddress(),
+                mqtt5);
+        authenticator.authenticate(attempt).whenComplete((authentication, failure) -> {
+            if (channel.eventLoop().inEventLoop()) {
+                onAuthenticated(connect, ok, authentication, failure);
+            } else {
+                channel.eventLoop().execute(() -> onAuthenticated(connect, ok, authentication, failure));
+            }
+        });
+    }
+
+    /** Authentication decided: the workspace's session directory gets the CONNECT, or the client is refused. */
+    private void onAuthenticated(MqttConnectMessage connect, ConnectChecks.Accept ok, Authentication authentication,
+                                 Throwable failure) {
+        if (state != State.CONNECTING) {
+            return; // closed meanwhile
+        }
+        if (failure != null) {
+            log.warn("authentication of client {} failed: {}", ok.clientId(), failure.toString());
+            refuse(mqtt5 ? MqttConnectReturnCode.CONNECTION_REFUSED_UNSPECIFIED_ERROR
+                    : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "authentication failed");
+            return;
+        }
+        if (authentication instanceof Authentication.Refused r) {
+            refuse(refusalCode(r.reasonCode(), mqtt5), r.reason());
+            return;
+        }
+        ClientIdentity who = ((Authentication.Admitted) authentication).identity();
+        admittedTo = sessionsOfWorkspace.apply(who.workspace());
+        identity = who;
+        admittedTo.connect(new ConnectRequest(this, connect, ok.clientId(), ok.assignedId(), ok.generatedId(),
+                ok.keepAlive(), ok.keepAliveAdjusted(), who));
+    }
+
+    /** The CONNACK code of a refusal: 3.1.1 has only a few, so 5.0's reason codes map to the nearest. */
+    static MqttConnectReturnCode refusalCode(int reasonCode, boolean mqtt5) {
+        if (mqtt5) {
+            return MqttConnectReturnCode.valueOf((byte) reasonCode);
+        }
+        return switch (reasonCode) {
+            case Authentication.BAD_USER_NAME_OR_PASSWORD -> MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
+            case Authentication.SERVER_BUSY, 0x88 -> MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
+            default -> MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
+        };
+    }
+
+    /** The client's certificate, when the connection is TLS and the client presented one (the handshake checked it). */
+    private X509Certificate peerCertificate() {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return null;
+        }
+        try {
+            Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x509 ? x509 : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
     }
 
     /** The session took the connection: CONNACK first, then what was read meanwhile. */
@@ -340,6 +431,9 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
         }
         state = State.ATTACHED;
         startDeadline.cancel(false);
+        workspaceMetrics = admittedTo.metrics();
+        workspaceMetrics.connectionsAccepted.increment();
+        workspaceMetrics.connectionsOpen.increment();
         readBeforeConnAck.handOver(() -> channel.writeAndFlush(PINGRESP), this::forward, () -> closeReason == null);
         if (unprocessed.get() < settings.inboundBufferHighWatermark() && holds == 0) {
             channel.config().setAutoRead(true);

@@ -1,5 +1,6 @@
 package io.anchormq.broker.session;
 
+import io.anchormq.broker.auth.ClientIdentity;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 
 /**
@@ -10,8 +11,17 @@ import io.netty.handler.codec.mqtt.MqttConnectMessage;
  * @param generatedId the client id was made up by the broker (either version)
  * @param keepAlive the keep alive in force, in seconds
  * @param keepAliveAdjusted the broker changed the client's keep alive and must say so in CONNACK (5.0)
+ * @param identity who authentication said the client is
  */
 public record ConnectRequest(ClientConnection connection, MqttConnectMessage connect, String clientId,
-                             boolean assignedId, boolean generatedId, int keepAlive, boolean keepAliveAdjusted)
+                             boolean assignedId, boolean generatedId, int keepAlive, boolean keepAliveAdjusted,
+                             ClientIdentity identity)
         implements SessionDirectory.Command {
+
+    /** An anonymous client of the default workspace. */
+    public ConnectRequest(ClientConnection connection, MqttConnectMessage connect, String clientId,
+                          boolean assignedId, boolean generatedId, int keepAlive, boolean keepAliveAdjusted) {
+        this(connection, connect, clientId, assignedId, generatedId, keepAlive, keepAliveAdjusted,
+                ClientIdentity.anonymous(ClientIdentity.DEFAULT_WORKSPACE, null));
+    }
 }

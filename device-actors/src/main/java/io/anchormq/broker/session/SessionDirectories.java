@@ -16,13 +16,13 @@ final class SessionDirectories {
     private final List<ActorRef<SessionDirectory.Command>> shards;
 
     /** @param dispatcher where the shards and their sessions run */
-    SessionDirectories(ActorSystem<?> system, SessionRuntime runtime, AtomicInteger sessionCount, int shardCount,
+    SessionDirectories(String name, ActorSystem<?> system, SessionRuntime runtime, AtomicInteger sessionCount, int shardCount,
                        DispatcherSelector dispatcher) {
         ActorRef<?>[] refs = new ActorRef<?>[shardCount];
         for (int i = 0; i < shardCount; i++) {
             int shard = i;
             refs[i] = system.systemActorOf(SessionDirectory.create(runtime, sessionCount,
-                    clientId -> shardOf(clientId, shardCount) == shard), "sessions-" + i, dispatcher);
+                    clientId -> shardOf(clientId, shardCount) == shard), name + "-" + i, dispatcher);
         }
         @SuppressWarnings("unchecked")
         List<ActorRef<SessionDirectory.Command>> list = (List<ActorRef<SessionDirectory.Command>>) (List<?>) List.of(refs);

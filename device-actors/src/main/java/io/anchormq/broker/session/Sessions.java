@@ -20,20 +20,39 @@ public final class Sessions {
     private static final int DIRECTORY_SHARDS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
     private final SessionDirectories directories;
+    private final BrokerMetrics metrics;
     private final AtomicInteger sessionCount = new AtomicInteger();
 
     /** @param dispatcher where the session actors run (the MQTT event loops, in the broker) */
     public Sessions(ActorSystem<?> system, BrokerSettings settings, TopicRouter router, RetainedStore retained,
                     BrokerEvents events, AccessPolicy access, BrokerMetrics metrics, SessionStore store,
                     IntegrityLog integrity, SubscriptionFence fence, DispatcherSelector dispatcher) {
+        this("sessions", system, settings, router, retained, events, access, metrics, store, integrity, fence,
+                dispatcher);
+    }
+
+    /**
+     * @param name the directory's actor names start with it: unique in the actor system (one directory per
+     *     workspace)
+     */
+    public Sessions(String name, ActorSystem<?> system, BrokerSettings settings, TopicRouter router,
+                    RetainedStore retained, BrokerEvents events, AccessPolicy access, BrokerMetrics metrics,
+                    SessionStore store, IntegrityLog integrity, SubscriptionFence fence,
+                    DispatcherSelector dispatcher) {
         SessionRuntime runtime = new SessionRuntime(settings, router, retained, new Publisher(router, retained), events,
                 access, metrics, store, integrity, fence);
-        this.directories = new SessionDirectories(system, runtime, sessionCount, DIRECTORY_SHARDS, dispatcher);
+        this.metrics = metrics;
+        this.directories = new SessionDirectories(name, system, runtime, sessionCount, DIRECTORY_SHARDS, dispatcher);
     }
 
     /** A connection whose CONNECT was accepted asks for its client's session; the session attaches it. */
     public void connect(ConnectRequest request) {
         directories.of(request.clientId()).tell(request);
+    }
+
+    /** The counters its sessions update. */
+    public BrokerMetrics metrics() {
+        return metrics;
     }
 
     /** Sessions that exist now, connected or not. */

@@ -40,6 +40,8 @@ public final class AnchoringService implements IntegrityLog, AutoCloseable {
     private final ActorRef<AnchoringActor.Command> actor;
     private final ChainAnchorer chain;
     private final AppendBacklog backlog;
+    /** Whether closing the log closes the chain anchorer (else it is shared by workspaces, closed by its maker). */
+    private boolean ownsChain;
     /** The last checkpoint handed to the chain anchorer (many entries share one checkpoint). */
     private volatile String offeredCheckpoint;
 
@@ -54,34 +56,46 @@ public final class AnchoringService implements IntegrityLog, AutoCloseable {
 
     /** Opens (and checks) the workspace's log, starts its actor and, if configured, the chain anchorer. */
     public static AnchoringService start(ActorSystem<?> system, AnchoringSettings settings) throws IOException {
-        WorkspaceLog workspaceLog = WorkspaceLog.open(settings.logDirectory(), settings.workspace(),
-                settings.origin(), SigningKeys.load(settings));
-        ChainAnchorer chain = null;
+        ChainAnchorer chain = settings.chain().enabled() ? ChainAnchorer.start(chainConfig(settings)) : null;
         try {
-            if (settings.chain().enabled()) {
-                chain = ChainAnchorer.start(chainConfig(settings));
-            }
-            // the actor writes and fsyncs files: it runs on a thread of its own, never on the sessions' dispatcher
-            AppendBacklog backlog = new AppendBacklog(workspaceLog, settings.maxBacklog());
-            ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(backlog,
-                            new AnchoringActor.Batching(settings.batchMaxEntries(), settings.batchMaxDelay()),
-                            batch -> { }),
-                    "anchoring-" + settings.workspace(), DispatcherSelector.fromConfig(DISPATCHER));
-            AnchoringService service = new AnchoringService(settings, workspaceLog, backlog, actor, chain);
-            log.info("integrity log {} at {} ({} entries), chain anchoring {}", settings.origin(),
-                    settings.logDirectory().toAbsolutePath(), workspaceLog.size(),
-                    chain == null ? "off" : "on, contract " + chain.contract().orElse("(deploying)"));
+            AnchoringService service = start(system, settings, chain, "anchoring-" + settings.workspace());
+            service.ownsChain = true;
             return service;
         } catch (IOException | RuntimeException e) {
             if (chain != null) {
                 chain.close();
             }
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the workspace's log and starts its actor (named {@code actorName}); {@code chain} (or null) anchors
+     * its checkpoints and is closed by whoever made it.
+     */
+    static AnchoringService start(ActorSystem<?> system, AnchoringSettings settings, ChainAnchorer chain,
+                                  String actorName) throws IOException {
+        WorkspaceLog workspaceLog = WorkspaceLog.open(settings.logDirectory(), settings.workspace(),
+                settings.origin(), SigningKeys.load(settings));
+        try {
+            // the actor writes and fsyncs files: it runs on a thread of its own, never on the sessions' dispatcher
+            AppendBacklog backlog = new AppendBacklog(workspaceLog, settings.maxBacklog());
+            ActorRef<AnchoringActor.Command> actor = system.systemActorOf(AnchoringActor.create(backlog,
+                            new AnchoringActor.Batching(settings.batchMaxEntries(), settings.batchMaxDelay()),
+                            batch -> { }),
+                    actorName, DispatcherSelector.fromConfig(DISPATCHER));
+            AnchoringService service = new AnchoringService(settings, workspaceLog, backlog, actor, chain);
+            log.info("integrity log {} at {} ({} entries), chain anchoring {}", settings.origin(),
+                    settings.logDirectory().toAbsolutePath(), workspaceLog.size(),
+                    chain == null ? "off" : "on, contract " + chain.contract().orElse("(deploying)"));
+            return service;
+        } catch (RuntimeException e) {
             workspaceLog.close();
             throw e;
         }
     }
 
-    private static ChainAnchorerConfig chainConfig(AnchoringSettings s) {
+    static ChainAnchorerConfig chainConfig(AnchoringSettings s) {
         AnchoringSettings.Chain c = s.chain();
         if (c.privateKey().isBlank()) {
             throw new IllegalArgumentException("anchormq.anchoring.chain.enabled is set but no private-key is given"
@@ -236,7 +250,7 @@ public final class AnchoringService implements IntegrityLog, AutoCloseable {
         if (backlog.size() > 0) {
             log.warn("integrity log closed with {} appends not completed", backlog.size());
         }
-        if (chain != null) {
+        if (chain != null && ownsChain) {
             chain.close();
         }
         workspaceLog.close();

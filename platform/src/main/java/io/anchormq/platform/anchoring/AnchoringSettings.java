@@ -59,6 +59,12 @@ public record AnchoringSettings(
                         c.getDuration("poll-interval"), c.getInt("confirmations")));
     }
 
+    /** The same settings for another workspace's log. */
+    public AnchoringSettings forWorkspace(String id) {
+        return new AnchoringSettings(enabled, dataDir, id, originPrefix, signingKeys, batchMaxEntries, batchMaxDelay,
+                maxBacklog, routes, chain);
+    }
+
     /** The log's origin line and key name. */
     public String origin() {
         return originPrefix + "/" + workspace;

@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -52,27 +53,41 @@ final class LogApi extends AllDirectives {
             CacheDirectives.MAX_AGE(31_536_000), CacheDirectives.IMMUTABLE);
     private static final CacheControl MUTABLE = CacheControl.create(CacheDirectives.NO_CACHE);
 
-    private final AnchoringService anchoring;
+    /** Who may read a workspace's log: given the workspace and the request's Authorization header, if any. */
+    interface ReadAccess {
+        boolean mayRead(String workspace, Optional<String> authorization);
+    }
 
-    LogApi(AnchoringService anchoring) {
-        this.anchoring = anchoring;
+    private final Function<String, Optional<AnchoringService>> logs;
+    private final ReadAccess access;
+
+    /** @param logs the open log of a workspace, if it has one */
+    LogApi(Function<String, Optional<AnchoringService>> logs, ReadAccess access) {
+        this.logs = logs;
+        this.access = access;
     }
 
     Route route() {
         return handleExceptions(errors(), () -> handleRejections(rejections(), () ->
-                pathPrefix("log", () -> pathPrefix(PathMatchers.segment(), workspace -> get(() -> {
-                    if (!workspace.equals(anchoring.settings().workspace())) {
-                        return complete(error(StatusCodes.NOT_FOUND, "no workspace " + workspace));
+                pathPrefix("log", () -> pathPrefix(PathMatchers.segment(), workspace -> get(() ->
+                        optionalHeaderValueByName("Authorization", authorization -> {
+                    Optional<AnchoringService> open = logs.apply(workspace);
+                    if (open.isEmpty() || !access.mayRead(workspace, authorization)) {
+                        // the same answer whether it does not exist or is not this caller's to read: no leak
+                        return complete(error(StatusCodes.NOT_FOUND, "no log of workspace " + workspace
+                                + " readable with the credentials given"));
                     }
+                    AnchoringService anchoring = open.get();
                     WorkspaceLog wl = anchoring.log();
                     return concat(
                             path("checkpoint", () -> parameterOptional("size", size -> checkpoint(wl, size))),
-                            pathPrefix("tile", () -> extractUnmatchedPath(rest -> tile(wl, rest))),
+                            pathPrefix("tile", () -> extractUnmatchedPath(rest -> tile(anchoring, rest))),
                             path("proof", () -> parameterOptional("index", index ->
                                     parameterOptional("clientId", clientId ->
                                             parameterOptional("topic", topic ->
                                                     parameterOptional("payloadSha256", sha ->
-                                                            io(() -> proof(wl, index, clientId, topic, sha))))))),
+                                                            io(() -> proof(anchoring, index, clientId, topic,
+                                                                    sha))))))),
                             path("lookup", () -> parameter("clientId", clientId -> parameter("topic", topic ->
                                     parameter("payloadSha256", sha -> io(() -> lookup(wl, clientId, topic, sha)))))),
                             path("consistency", () -> parameter("from", from -> parameter("to", to ->
@@ -80,9 +95,9 @@ final class LogApi extends AllDirectives {
                             path(PathMatchers.segment("entry").slash(PathMatchers.segment()), index ->
                                     io(() -> entry(wl, index))),
                             path("key", () -> keys(wl)),
-                            path("anchors", this::anchors),
+                            path("anchors", () -> anchors(anchoring)),
                             complete(error(StatusCodes.NOT_FOUND, "no such log resource")));
-                })))));
+                }))))));
     }
 
     private Route checkpoint(WorkspaceLog wl, Optional<String> size) {
@@ -96,7 +111,8 @@ final class LogApi extends AllDirectives {
         return text(wl.checkpoint(treeSize), IMMUTABLE);
     }
 
-    private Route tile(WorkspaceLog wl, String rest) {
+    private Route tile(AnchoringService anchoring, String rest) {
+        WorkspaceLog wl = anchoring.log();
         String relative = rest.startsWith("/") ? rest.substring(1) : rest;
         if (!TILE_PATH.matcher(relative).matches()) {
             return complete(error(StatusCodes.NOT_FOUND, "not a tile path: tile/" + relative));
@@ -114,8 +130,9 @@ final class LogApi extends AllDirectives {
         });
     }
 
-    private Route proof(WorkspaceLog wl, Optional<String> index, Optional<String> clientId, Optional<String> topic,
+    private Route proof(AnchoringService anchoring, Optional<String> index, Optional<String> clientId, Optional<String> topic,
                         Optional<String> sha) throws IOException {
+        WorkspaceLog wl = anchoring.log();
         long leaf;
         if (index.isPresent()) {
             leaf = number("index", index.get());
@@ -179,7 +196,7 @@ final class LogApi extends AllDirectives {
                 MUTABLE);
     }
 
-    private Route anchors() {
+    private Route anchors(AnchoringService anchoring) {
         ArrayNode list = JSON.createArrayNode();
         for (AnchorReceipt a : anchoring.anchors()) {
             ObjectNode n = list.addObject();

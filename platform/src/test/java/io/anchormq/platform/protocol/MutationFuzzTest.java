@@ -405,7 +405,7 @@ class MutationFuzzTest {
 
     /** The broker's open connection counter. */
     private static long openConnections() {
-        return server.broker().metrics().connectionsOpen.sum();
+        return server.broker().listenerMetrics().connectionsOpen.sum();
     }
 
     private static long awaitOpenConnections(long expected, Duration timeout) throws InterruptedException {

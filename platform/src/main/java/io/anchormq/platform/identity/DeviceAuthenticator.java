@@ -1,0 +1,204 @@
+package io.anchormq.platform.identity;
+
+import io.anchormq.broker.auth.Authentication;
+import io.anchormq.broker.auth.Authenticator;
+import io.anchormq.broker.auth.ClientIdentity;
+import io.anchormq.broker.auth.ConnectAttempt;
+import io.anchormq.platform.store.CertificateTable;
+import io.anchormq.platform.store.Credential;
+import io.anchormq.platform.store.CredentialTable;
+import io.anchormq.platform.store.IssuedCertificate;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Authenticates devices against the identity store: a client certificate (on listeners that require one), a user
+ * name and password (Argon2id), or nothing (anonymous, into the default workspace, where the listener allows it).
+ *
+ * <p>The store and the hash are slow for an event loop, so they run on a small pool of their own; when its queue is
+ * full, clients are refused with 0x89 (server busy) rather than queued without bound. A password verified once is
+ * remembered per credential as an HMAC under a key that lives only in this process, so that reconnects (a fleet
+ * coming back after an outage) do not pay Argon2id again; a revoked or expired credential is never consulted, since
+ * every attempt reads the credential's current row.
+ *
+ * <p>Failures are refused with 0x86 (bad user name or password) or 0x87 (not authorized), and repeated failures from
+ * one address are answered later and later ({@link FailurePenalty}).
+ */
+public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
+
+    private final CredentialTable credentials;
+    private final CertificateTable certificates;
+    private final ThreadPoolExecutor pool;
+    private final ScheduledExecutorService timer;
+    private final FailurePenalty penalty;
+    private final SecretKeySpec cacheKey;
+    private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
+    public final LongAdder argon2Verifications = new LongAdder();
+
+    /**
+     * @param threads threads that read the store and hash passwords
+     * @param maxPending attempts waiting for them at most; more are refused as server busy
+     */
+    public DeviceAuthenticator(CredentialTable credentials, CertificateTable certificates, int threads, int maxPending,
+                               Duration penaltyBase, Duration penaltyMax) {
+        this.credentials = credentials;
+        this.certificates = certificates;
+        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(maxPending),
+                r -> {
+                    Thread t = new Thread(r, "anchormq-auth");
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "anchormq-auth-penalty");
+            t.setDaemon(true);
+            return t;
+        });
+        this.penalty = new FailurePenalty(penaltyBase, penaltyMax, Duration.ofMinutes(5), 10_000);
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        this.cacheKey = new SecretKeySpec(key, "HmacSHA256");
+    }
+
+    @Override
+    public CompletionStage<Authentication> authenticate(ConnectAttempt attempt) {
+        boolean byCertificate = attempt.listener().clientCertificateRequired() && attempt.clientCertificate() != null;
+        if (!byCertificate && attempt.username() == null && attempt.password() == null) {
+            return CompletableFuture.completedStage(attempt.listener().anonymousAllowed()
+                    ? Authentication.admit(ClientIdentity.anonymous(ClientIdentity.DEFAULT_WORKSPACE, null))
+                    : Authentication.refuse(Authentication.NOT_AUTHORIZED,
+                    "this listener requires credentials"));
+        }
+        CompletableFuture<Authentication> result = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                Authentication a;
+                try {
+                    a = byCertificate ? byCertificate(attempt) : byPassword(attempt);
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                    return;
+                }
+                answer(attempt, a, result);
+            });
+        } catch (RejectedExecutionException e) {
+            result.complete(Authentication.refuse(Authentication.SERVER_BUSY, "too many connections authenticating"));
+        }
+        return result;
+    }
+
+    /** Failures are answered after the address's penalty; successes at once. */
+    private void answer(ConnectAttempt attempt, Authentication a, CompletableFuture<Authentication> result) {
+        if (a instanceof Authentication.Admitted) {
+            penalty.succeeded(attempt.remoteHost());
+            result.complete(a);
+            return;
+        }
+        long delay = penalty.failed(attempt.remoteHost(), System.nanoTime());
+        if (delay == 0) {
+            result.complete(a);
+        } else {
+            timer.schedule(() -> result.complete(a), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private Authentication byPassword(ConnectAttempt attempt) {
+        String username = attempt.username();
+        List<Credential> rows = username == null ? List.of() : credentials.findByUsername(username);
+        if (rows.isEmpty()) {
+            // an unknown user name on a listener that admits anonymous clients is an anonymous client (as in
+            // Mosquitto with allow_anonymous and no password file); elsewhere a bad user name
+            return attempt.listener().anonymousAllowed() && username != null
+                    ? Authentication.admit(ClientIdentity.anonymous(ClientIdentity.DEFAULT_WORKSPACE, username))
+                    : Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "bad user name or password");
+        }
+        byte[] password = attempt.password();
+        if (password == null) {
+            return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "password required");
+        }
+        Instant now = Instant.now();
+        byte[] mac = mac(password);
+        for (Credential c : rows) {
+            if (!"password".equals(c.kind()) || !c.validAt(now)) {
+                continue;
+            }
+            byte[] known = verified.get(c.id());
+            boolean ok;
+            if (known != null && MessageDigest.isEqual(known, mac)) {
+                ok = true;
+            } else {
+                argon2Verifications.increment();
+                ok = PasswordHash.matches(password, c.secretHash());
+                if (ok) {
+                    verified.put(c.id(), mac);
+                }
+            }
+            if (ok) {
+                return Authentication.admit(new ClientIdentity(c.workspaceId(), c.deviceId(), username, c.id()));
+            }
+        }
+        return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "bad user name or password");
+    }
+
+    /** A certificate the platform CA issued, not revoked: its device, in its workspace. */
+    private Authentication byCertificate(ConnectAttempt attempt) {
+        String serial = attempt.clientCertificate().getSerialNumber().toString(16);
+        Optional<IssuedCertificate> issued = certificates.find(serial);
+        Instant now = Instant.now();
+        if (issued.isEmpty() || issued.get().revokedAt() != null || now.isAfter(issued.get().notAfter())) {
+            return Authentication.refuse(Authentication.NOT_AUTHORIZED, "certificate not issued to a device");
+        }
+        IssuedCertificate c = issued.get();
+        return Authentication.admit(new ClientIdentity(c.workspaceId(), c.deviceId(), attempt.username(),
+                "certificate:" + c.serial()));
+    }
+
+    /** Forgets what was verified with a credential (it was revoked or deleted). */
+    public void forget(String credentialId) {
+        verified.remove(credentialId);
+    }
+
+    /** Authentication failures counted, and how many of them were answered late. */
+    public long failures() {
+        return penalty.failures.sum();
+    }
+
+    public long delayedFailures() {
+        return penalty.delayed.sum();
+    }
+
+    private byte[] mac(byte[] password) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(cacheKey);
+            return mac.doFinal(password);
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        timer.shutdownNow();
+    }
+}
