@@ -51,7 +51,7 @@ CREATE TABLE credential (
     FOREIGN KEY (workspace_id, device_id) REFERENCES device (workspace_id, id) ON DELETE CASCADE
 );
 
-CREATE INDEX credential_username ON credential (username);
+CREATE INDEX credential_by_username ON credential (username);
 CREATE INDEX credential_device ON credential (workspace_id, device_id);
 
 -- Which device a username belongs to. Several credentials may share a username (rotation), but only of one device
