@@ -4,19 +4,31 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.anchormq.broker.Broker;
 import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.auth.ClientIdentity;
 import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.session.InMemorySessionStore;
 import io.anchormq.broker.session.SessionStore;
-import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.platform.anchoring.AnchoringService;
 import io.anchormq.platform.anchoring.AnchoringSettings;
+import io.anchormq.platform.anchoring.IntegrityLogs;
+import io.anchormq.platform.http.AdminEffects;
 import io.anchormq.platform.http.HttpServer;
+import io.anchormq.platform.identity.ApiKeys;
+import io.anchormq.platform.identity.DeviceAuthenticator;
+import io.anchormq.platform.store.Database;
+import io.anchormq.platform.store.StoreSettings;
+import io.anchormq.platform.store.Tables;
+import io.anchormq.platform.store.Workspace;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -24,26 +36,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runnable anchormq platform: configuration, the actor system, the integrity log, the broker, its MQTT listener
- * and the HTTP API.
+ * The runnable anchormq platform: configuration, the identity store, the actor system, the workspaces' integrity
+ * logs, the broker, its MQTT listener and the HTTP API.
  */
 public final class AnchormqServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AnchormqServer.class);
 
     private final ActorSystem<Void> system;
-    private final AnchoringService anchoring;
+    private final Database database;
+    private final Tables tables;
+    private final DeviceAuthenticator authenticator;
+    private final IntegrityLogs logs;
     private final Broker broker;
     private final MqttListener mqtt;
     private final HttpServer http;
+    private final Path adminKeyFile;
 
-    private AnchormqServer(ActorSystem<Void> system, AnchoringService anchoring, Broker broker, MqttListener mqtt,
-                           HttpServer http) {
+    private AnchormqServer(ActorSystem<Void> system, Database database, Tables tables,
+                           DeviceAuthenticator authenticator, IntegrityLogs logs, Broker broker, MqttListener mqtt,
+                           HttpServer http, Path adminKeyFile) {
         this.system = system;
-        this.anchoring = anchoring;
+        this.database = database;
+        this.tables = tables;
+        this.authenticator = authenticator;
+        this.logs = logs;
         this.broker = broker;
         this.mqtt = mqtt;
         this.http = http;
+        this.adminKeyFile = adminKeyFile;
     }
 
     /** Starts everything with in-memory storage; {@code config} is the full configuration (defaults included). */
@@ -51,7 +72,10 @@ public final class AnchormqServer implements AutoCloseable {
         return start(config, new InMemorySessionStore(), new InMemoryRetainedStore());
     }
 
-    /** Starts everything with the given stores; sessions found in the session store are restored. */
+    /**
+     * Starts everything with the given stores for the default workspace; sessions found in the session store are
+     * restored.
+     */
     public static AnchormqServer start(Config config, SessionStore sessionStore, RetainedStore retainedStore) {
         Path dataDir = Path.of(config.getString("anchormq.data-dir"));
         try {
@@ -61,43 +85,111 @@ public final class AnchormqServer implements AutoCloseable {
         }
         BrokerSettings settings = BrokerSettings.from(config);
         AnchoringSettings anchoringSettings = AnchoringSettings.from(config);
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "anchormq", config);
-        IntegrityLogs logs = null;
-        AnchoringService anchoring = null;
-        MqttListener mqtt = null;
-        EventLoopGroup eventLoops = MqttListener.eventLoops(config.getInt("anchormq.mqtt.io-threads"),
-                config.getBoolean("anchormq.mqtt.native-transport"));
+        // what was started, closed in reverse if a later part fails
+        List<AutoCloseable> started = new ArrayList<>();
         try {
+            Database database = Database.open(StoreSettings.from(config, dataDir));
+            started.add(database);
+            Tables tables = Tables.of(database);
+            DeviceAuthenticator authenticator = new DeviceAuthenticator(tables.credentials(), tables.certificates(),
+                    config.getInt("anchormq.auth.threads"), config.getInt("anchormq.auth.max-pending"),
+                    config.getDuration("anchormq.auth.failure-delay"),
+                    config.getDuration("anchormq.auth.max-failure-delay"));
+            started.add(authenticator);
+            // the sessions run on the listener's event loops: made before the actor system, stopped after it
+            EventLoopGroup eventLoops = MqttListener.eventLoops(config.getInt("anchormq.mqtt.io-threads"),
+                    config.getBoolean("anchormq.mqtt.native-transport"));
+            AutoCloseable loops = () -> eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            started.add(loops);
+            ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "anchormq", config);
+            started.add(() -> terminate(system));
+            IntegrityLogs logs = null;
             if (anchoringSettings.enabled()) {
                 try {
                     logs = IntegrityLogs.start(system, anchoringSettings);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot start chain anchoring: " + e.getMessage(), e);
                 }
-                anchoring = logs.open(ClientIdentity.DEFAULT_WORKSPACE);
+                started.add(logs);
             }
-            Broker broker = new Broker(system, settings, Authenticator.ANONYMOUS,
+            Broker broker = new Broker(system, settings, authenticator,
                     new PlatformWorkspaces(logs, Broker.accessPolicyOf(settings), sessionStore, retainedStore),
                     eventLoops);
-            mqtt = MqttListener.bind(broker, eventLoops, config.getString("anchormq.mqtt.host"),
+            for (Workspace w : tables.workspaces().list()) {
+                broker.workspace(w.id());
+                if (logs != null) {
+                    logs.open(w.id());
+                }
+            }
+            MqttListener mqtt = MqttListener.bind(broker, eventLoops, config.getString("anchormq.mqtt.host"),
                     config.getInt("anchormq.mqtt.port"));
+            started.remove(loops); // the listener owns them now, and shuts them down when closed
+            started.add(mqtt);
+            ApiKeys keys = new ApiKeys(tables.apiKeys());
+            Path adminKeyFile = dataDir.resolve("admin-api-key");
+            keys.bootstrap(adminKeyFile).ifPresent(f -> log.info("first start: a platform admin API key is in {}"
+                    + " (readable by this user only); use it as 'Authorization: Bearer <key>'", f.toAbsolutePath()));
+            IntegrityLogs openLogs = logs;
             HttpServer http = HttpServer.bind(system, config.getString("anchormq.http.host"),
-                    config.getInt("anchormq.http.port"), anchoring);
-            log.info("anchormq MQTT listener on {}:{} ({}), HTTP API on {}:{} (data directory {})",
+                    config.getInt("anchormq.http.port"), tables, keys,
+                    new LiveEffects(broker, openLogs, authenticator),
+                    workspace -> openLogs == null ? java.util.Optional.empty() : openLogs.find(workspace));
+            log.info("anchormq MQTT listener on {}:{} ({}), HTTP API on {}:{} (data directory {}, store {})",
                     config.getString("anchormq.mqtt.host"), mqtt.port(), mqtt.transport(),
-                    config.getString("anchormq.http.host"), http.port(), dataDir.toAbsolutePath());
-            return new AnchormqServer(system, anchoring, broker, mqtt, http);
+                    config.getString("anchormq.http.host"), http.port(), dataDir.toAbsolutePath(), database.kind());
+            return new AnchormqServer(system, database, tables, authenticator, logs, broker, mqtt, http,
+                    adminKeyFile);
+        } catch (IOException e) {
+            closeAll(started);
+            throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
-            if (logs != null) {
-                logs.close();
-            }
-            terminate(system);
-            if (mqtt != null) {
-                mqtt.close();
-            } else {
-                eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-            }
+            closeAll(started);
             throw e;
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> started) {
+        Collections.reverse(started);
+        for (AutoCloseable c : started) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("while stopping after a failed start: {}", e.toString());
+            }
+        }
+    }
+
+    /** What admin API changes do to the running broker. */
+    private record LiveEffects(Broker broker, IntegrityLogs logs, DeviceAuthenticator authenticator)
+            implements AdminEffects {
+
+        @Override
+        public void workspaceCreated(String workspace) {
+            broker.workspace(workspace);
+            if (logs != null) {
+                logs.open(workspace);
+            }
+        }
+
+        @Override
+        public void workspaceDeleted(String workspace) {
+            broker.closeWorkspace(workspace);
+            if (logs != null) {
+                logs.close(workspace);
+            }
+        }
+
+        @Override
+        public void deviceDeleted(String workspace, String device) {
+            broker.disconnect(id -> workspace.equals(id.workspace()) && device.equals(id.device()),
+                    MqttReasonCodes.Disconnect.NOT_AUTHORIZED, "device deleted");
+        }
+
+        @Override
+        public void credentialRevoked(String credentialId) {
+            authenticator.forget(credentialId);
+            broker.disconnect(id -> credentialId.equals(id.credential()), MqttReasonCodes.Disconnect.NOT_AUTHORIZED,
+                    "credential revoked");
         }
     }
 
@@ -113,9 +205,24 @@ public final class AnchormqServer implements AutoCloseable {
         return http.port();
     }
 
-    /** The integrity log, or null when it is switched off. */
+    /** The identity store's tables. */
+    public Tables tables() {
+        return tables;
+    }
+
+    /** Where the first start wrote the platform admin API key. */
+    public Path adminKeyFile() {
+        return adminKeyFile;
+    }
+
+    /** The default workspace's integrity log, or null when the log is switched off. */
     public AnchoringService anchoring() {
-        return anchoring;
+        return logs == null ? null : logs.find(ClientIdentity.DEFAULT_WORKSPACE).orElse(null);
+    }
+
+    /** The workspaces' integrity logs, or null when the log is switched off. */
+    public IntegrityLogs logs() {
+        return logs;
     }
 
     @Override
@@ -123,12 +230,14 @@ public final class AnchormqServer implements AutoCloseable {
         mqtt.stopAccepting();
         broker.shutdown();
         http.close();
-        if (anchoring != null) {
-            anchoring.close();
+        if (logs != null) {
+            logs.close();
         }
         // the sessions run on the listener's event loops: the loops go last
         terminate(system);
         mqtt.close();
+        authenticator.close();
+        database.close();
     }
 
     private static void terminate(ActorSystem<?> system) {
@@ -152,5 +261,4 @@ public final class AnchormqServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "anchormq-shutdown"));
         Thread.currentThread().join();
     }
-
 }

@@ -53,21 +53,6 @@ final class AdminApi {
     private static final Set<String> ROLES = Set.of(Caller.WORKSPACE_ADMIN, Caller.WORKSPACE_READ);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** What a change made through the API must do to the running broker at once. */
-    interface Effects {
-        /** A workspace was created: its broker and log are opened. */
-        void workspaceCreated(String workspace);
-
-        /** A workspace was deleted: its clients are disconnected, its broker closed. */
-        void workspaceDeleted(String workspace);
-
-        /** A device was deleted: its clients are disconnected. */
-        void deviceDeleted(String workspace, String device);
-
-        /** A credential was revoked or deleted: the clients that used it are disconnected. */
-        void credentialRevoked(String credentialId);
-    }
-
     /**
      * One endpoint: method, path template ({@code {name}} for a parameter), whether it needs a key, handler; and the
      * template as a pattern, with its parameters' names in order.
@@ -102,11 +87,11 @@ final class AdminApi {
     private final CredentialTable credentials;
     private final ApiKeyTable apiKeyTable;
     private final ApiKeys apiKeys;
-    private final Effects effects;
+    private final AdminEffects effects;
     private final List<Endpoint> endpoints;
 
     AdminApi(WorkspaceTable workspaces, DeviceTable devices, CredentialTable credentials, ApiKeyTable apiKeyTable,
-             ApiKeys apiKeys, Effects effects, String openApiDocument, List<Endpoint> extra) {
+             ApiKeys apiKeys, AdminEffects effects, String openApiDocument, List<Endpoint> extra) {
         this.workspaces = workspaces;
         this.devices = devices;
         this.credentials = credentials;

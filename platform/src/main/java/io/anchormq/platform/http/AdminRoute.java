@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.anchormq.platform.identity.ApiKeys;
 import io.anchormq.platform.identity.Caller;
 import io.anchormq.platform.store.StoreConflict;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -85,7 +86,8 @@ final class AdminRoute extends AllDirectives {
                 }
                 ContentType type = ContentTypes.parse(r.contentType().contains("charset") || !r.contentType()
                         .startsWith("text") ? r.contentType() : r.contentType() + "; charset=UTF-8");
-                return HttpResponse.create().withStatus(r.status()).withEntity(type, r.body());
+                return HttpResponse.create().withStatus(r.status())
+                        .withEntity(type, r.body().getBytes(StandardCharsets.UTF_8));
             } catch (ApiError e) {
                 return error(e.status, e.field, e.getMessage());
             } catch (StoreConflict e) {

@@ -1,0 +1,17 @@
+package io.anchormq.platform.http;
+
+/** What a change made through the admin API must do to the running broker at once (no stale state, no cache). */
+public interface AdminEffects {
+
+    /** A workspace was created: its broker and log are opened. */
+    void workspaceCreated(String workspace);
+
+    /** A workspace was deleted: its clients are disconnected, its broker closed. */
+    void workspaceDeleted(String workspace);
+
+    /** A device was deleted: its clients are disconnected. */
+    void deviceDeleted(String workspace, String device);
+
+    /** A credential was revoked or deleted: the clients that used it are disconnected. */
+    void credentialRevoked(String credentialId);
+}
