@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * Run in a child JVM by {@link StoreDurabilityTest}: opens the store, creates devices {@code <prefix>-0, -1, ...}
- * in the default workspace one transaction each, and prints {@code committed <id>} to stderr once each create has returned,
- * until it is killed.
+ * in the default workspace one transaction each, and prints {@code committed <id>} to stderr once each create has
+ * returned, until it is killed.
  */
 public final class CommitAndPrint {
 
