@@ -53,7 +53,8 @@ public final class ApiKeyTable {
     /** The key with that hash, revoked or not (check {@link ApiKey#validAt}). */
     public Optional<ApiKey> findBySecretHash(String secretHash) {
         return Jdbc.read(dataSource, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM api_key WHERE secret_hash = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM api_key WHERE secret_hash = ?")) {
                 ps.setString(1, secretHash);
                 return Jdbc.first(ps, ApiKeyTable::apiKey);
             }

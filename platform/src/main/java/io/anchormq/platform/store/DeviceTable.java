@@ -53,8 +53,7 @@ public final class DeviceTable {
 
     /** The workspace's devices, by id. */
     public List<Device> list(String workspaceId) {
-        return Jdbc.transaction(dataSource, c -> {
-            // one transaction: the groups read belong to the devices read
+        return Jdbc.read(dataSource, c -> {
             Map<String, List<String>> groups = new HashMap<>();
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT device_id, group_name FROM device_group_member WHERE workspace_id = ?")) {

@@ -114,7 +114,8 @@ abstract class StoreTableContract {
     @Test
     void duplicateWorkspaceIsAConflict() {
         workspaces.create(new Workspace("acme", "Acme", T0, null, false, null));
-        assertThrows(StoreConflict.class, () -> workspaces.create(new Workspace("acme", "Other", T0, null, true, null)));
+        assertThrows(StoreConflict.class,
+                () -> workspaces.create(new Workspace("acme", "Other", T0, null, true, null)));
         assertThrows(StoreConflict.class,
                 () -> workspaces.create(new Workspace("default", "Again", T0, null, true, null)));
         assertEquals("Acme", workspaces.find("acme").orElseThrow().name());

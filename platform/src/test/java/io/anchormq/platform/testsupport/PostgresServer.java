@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -115,7 +116,7 @@ public final class PostgresServer {
 
     /** A new, empty database of this server: its JDBC URL (user {@link #user()}, no password). */
     public String createDatabase(String prefix) {
-        String name = (prefix + "_" + DATABASES.incrementAndGet()).toLowerCase().replaceAll("[^a-z0-9_]", "_");
+        String name = (prefix + "_" + DATABASES.incrementAndGet()).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
         execute("postgres", "CREATE DATABASE " + name);
         return url(name);
     }
