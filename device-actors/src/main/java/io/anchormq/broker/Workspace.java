@@ -82,6 +82,14 @@ public final class Workspace {
         publisher.publish(message);
     }
 
+    /**
+     * Its access policy's rules changed: every session drops the subscriptions they no longer allow (publishes are
+     * checked against the rules in force each time anyway). No cache to expire, no reconnect needed.
+     */
+    public void accessRulesChanged() {
+        sessions.recheckAccess();
+    }
+
     /** Stops its periodic work; its clients must have been disconnected. */
     void close() {
         if (metricsPublication != null) {

@@ -9,6 +9,7 @@ import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.session.InMemorySessionStore;
 import io.anchormq.broker.session.SessionStore;
+import io.anchormq.platform.acl.WorkspaceAcls;
 import io.anchormq.platform.anchoring.AnchoringService;
 import io.anchormq.platform.anchoring.AnchoringSettings;
 import io.anchormq.platform.anchoring.IntegrityLogs;
@@ -112,8 +113,9 @@ public final class AnchormqServer implements AutoCloseable {
                 }
                 started.add(logs);
             }
+            WorkspaceAcls acls = new WorkspaceAcls(tables.acls(), tables.devices());
             Broker broker = new Broker(system, settings, authenticator,
-                    new PlatformWorkspaces(logs, Broker.accessPolicyOf(settings), sessionStore, retainedStore),
+                    new PlatformWorkspaces(logs, Broker.accessPolicyOf(settings), acls, sessionStore, retainedStore),
                     eventLoops);
             for (Workspace w : tables.workspaces().list()) {
                 broker.workspace(w.id());
@@ -132,7 +134,7 @@ public final class AnchormqServer implements AutoCloseable {
             IntegrityLogs openLogs = logs;
             HttpServer http = HttpServer.bind(system, config.getString("anchormq.http.host"),
                     config.getInt("anchormq.http.port"), tables, keys,
-                    new LiveEffects(broker, openLogs, authenticator),
+                    new LiveEffects(broker, openLogs, acls, authenticator),
                     workspace -> openLogs == null ? java.util.Optional.empty() : openLogs.find(workspace));
             log.info("anchormq MQTT listener on {}:{} ({}), HTTP API on {}:{} (data directory {}, store {})",
                     config.getString("anchormq.mqtt.host"), mqtt.port(), mqtt.transport(),
@@ -160,8 +162,8 @@ public final class AnchormqServer implements AutoCloseable {
     }
 
     /** What admin API changes do to the running broker. */
-    private record LiveEffects(Broker broker, IntegrityLogs logs, DeviceAuthenticator authenticator)
-            implements AdminEffects {
+    private record LiveEffects(Broker broker, IntegrityLogs logs, WorkspaceAcls acls,
+                               DeviceAuthenticator authenticator) implements AdminEffects {
 
         @Override
         public void workspaceCreated(String workspace) {
@@ -174,9 +176,16 @@ public final class AnchormqServer implements AutoCloseable {
         @Override
         public void workspaceDeleted(String workspace) {
             broker.closeWorkspace(workspace);
+            acls.forget(workspace);
             if (logs != null) {
                 logs.close(workspace);
             }
+        }
+
+        @Override
+        public void accessRulesChanged(String workspace) {
+            acls.reload(workspace);
+            broker.workspace(workspace).accessRulesChanged();
         }
 
         @Override

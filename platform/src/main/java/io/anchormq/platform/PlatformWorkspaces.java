@@ -8,6 +8,7 @@ import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.session.InMemorySessionStore;
 import io.anchormq.broker.session.SessionStore;
+import io.anchormq.platform.acl.WorkspaceAcls;
 import io.anchormq.platform.anchoring.IntegrityLogs;
 
 /**
@@ -18,14 +19,19 @@ final class PlatformWorkspaces implements WorkspaceResources {
 
     private final IntegrityLogs logs;
     private final AccessPolicy access;
+    private final WorkspaceAcls acls;
     private final SessionStore defaultSessions;
     private final RetainedStore defaultRetained;
 
-    /** @param logs null when the integrity log is off */
-    PlatformWorkspaces(IntegrityLogs logs, AccessPolicy access, SessionStore defaultSessions,
+    /**
+     * @param logs null when the integrity log is off
+     * @param access the platform's own rules (the configured deny lists), consulted before each workspace's ACL
+     */
+    PlatformWorkspaces(IntegrityLogs logs, AccessPolicy access, WorkspaceAcls acls, SessionStore defaultSessions,
                        RetainedStore defaultRetained) {
         this.logs = logs;
         this.access = access;
+        this.acls = acls;
         this.defaultSessions = defaultSessions;
         this.defaultRetained = defaultRetained;
     }
@@ -47,6 +53,22 @@ final class PlatformWorkspaces implements WorkspaceResources {
 
     @Override
     public AccessPolicy accessPolicy(String workspace) {
-        return access;
+        AccessPolicy acl = acls.of(workspace);
+        if (access == AccessPolicy.ALLOW_ALL) {
+            return acl;
+        }
+        return new AccessPolicy() {
+            @Override
+            public Decision onSubscribe(ClientIdentity who, String clientId, String topicFilter) {
+                Decision d = access.onSubscribe(who, clientId, topicFilter);
+                return d.allowed() ? acl.onSubscribe(who, clientId, topicFilter) : d;
+            }
+
+            @Override
+            public Decision onPublish(ClientIdentity who, String clientId, String topic) {
+                Decision d = access.onPublish(who, clientId, topic);
+                return d.allowed() ? acl.onPublish(who, clientId, topic) : d;
+            }
+        };
     }
 }

@@ -19,20 +19,24 @@ public interface AccessPolicy {
     int UNSPECIFIED_ERROR = 0x80;
     int NOT_AUTHORIZED = 0x87;
 
-    /** {@code topicFilter} is the filter as sent, including any {@code $share/group/} prefix. */
-    Decision onSubscribe(String clientId, String topicFilter);
+    /**
+     * Whether {@code who}, connected as {@code clientId}, may subscribe; {@code topicFilter} is the filter as sent,
+     * including any {@code $share/group/} prefix. Also asked again of every subscription when the rules change.
+     */
+    Decision onSubscribe(ClientIdentity who, String clientId, String topicFilter);
 
-    Decision onPublish(String clientId, String topic);
+    /** Whether {@code who}, connected as {@code clientId}, may publish to {@code topic} (its will included). */
+    Decision onPublish(ClientIdentity who, String clientId, String topic);
 
     /** Lets everything through. */
     AccessPolicy ALLOW_ALL = new AccessPolicy() {
         @Override
-        public Decision onSubscribe(String clientId, String topicFilter) {
+        public Decision onSubscribe(ClientIdentity who, String clientId, String topicFilter) {
             return Decision.ALLOW;
         }
 
         @Override
-        public Decision onPublish(String clientId, String topic) {
+        public Decision onPublish(ClientIdentity who, String clientId, String topic) {
             return Decision.ALLOW;
         }
     };

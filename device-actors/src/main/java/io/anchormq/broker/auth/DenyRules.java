@@ -23,7 +23,7 @@ public final class DenyRules implements AccessPolicy {
     }
 
     @Override
-    public Decision onSubscribe(String clientId, String topicFilter) {
+    public Decision onSubscribe(ClientIdentity who, String clientId, String topicFilter) {
         TopicFilter.Parsed parsed = TopicFilter.parse(topicFilter);
         String filter = parsed == null ? topicFilter : parsed.filter();
         for (String denied : denySubscribe) {
@@ -35,7 +35,7 @@ public final class DenyRules implements AccessPolicy {
     }
 
     @Override
-    public Decision onPublish(String clientId, String topic) {
+    public Decision onPublish(ClientIdentity who, String clientId, String topic) {
         for (String denied : denyPublish) {
             if (TopicFilter.matches(denied, topic)) {
                 return Decision.deny(publishReasonCode);

@@ -79,7 +79,7 @@ final class InboundPublishes {
         }
         metrics.messagesReceived.increment();
         AccessPolicy.Decision decision = topic.startsWith(SYS_PREFIX)
-                ? AccessPolicy.Decision.deny(AccessPolicy.NOT_AUTHORIZED) : access.onPublish(state.clientId, topic);
+                ? AccessPolicy.Decision.deny(AccessPolicy.NOT_AUTHORIZED) : access.onPublish(state.identity, state.clientId, topic);
         int reason;
         LoggedPublishes.Entry waitFor = null;
         if (decision.allowed()) {
@@ -171,7 +171,7 @@ final class InboundPublishes {
     void publishWill(SessionState.Will w) {
         Message m = new Message(w.topic(), w.qos(), w.retain(), w.payload(), OutboundPublish.passThrough(w.properties()),
                 state.clientId, OutboundPublish.expiryDeadline(w.properties(), System.nanoTime()));
-        if (m.topic().startsWith(SYS_PREFIX) || !access.onPublish(state.clientId, m.topic()).allowed()) {
+        if (m.topic().startsWith(SYS_PREFIX) || !access.onPublish(state.identity, state.clientId, m.topic()).allowed()) {
             return;
         }
         publisher.publish(m);

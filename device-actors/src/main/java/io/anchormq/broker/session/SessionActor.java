@@ -78,6 +78,10 @@ public final class SessionActor {
     record Stop() implements Command {
     }
 
+    /** The workspace's access rules changed: subscriptions they no longer allow are removed. */
+    record RecheckAccess() implements Command {
+    }
+
     private static final String EXPIRY_TIMER = "expiry";
 
     private final ActorContext<Command> context;
@@ -165,6 +169,7 @@ public final class SessionActor {
                 .onMessage(WillDelayElapsed.class, w -> willDelay.onElapsed() ? saved() : Behaviors.same())
                 .onMessage(ExpiryElapsed.class, e -> onExpiryElapsed())
                 .onMessage(Stop.class, s -> onStop())
+                .onMessage(RecheckAccess.class, r -> subscriptions.recheckAccess() > 0 ? saved() : Behaviors.same())
                 // about a connection that is gone
                 .onMessage(ConnectionLost.class, lost -> Behaviors.same())
                 .onMessage(Writable.class, w -> Behaviors.same())
@@ -218,6 +223,7 @@ public final class SessionActor {
                 .onMessage(ExpiryElapsed.class, e -> Behaviors.same())
                 // a CONNECT overtook the stop request; the directory only stops idle sessions, so this cannot happen
                 .onMessage(Stop.class, s -> Behaviors.same())
+                .onMessage(RecheckAccess.class, r -> subscriptions.recheckAccess() > 0 ? saved() : Behaviors.same())
                 .build();
     }
 
@@ -248,6 +254,7 @@ public final class SessionActor {
             endSessionState();
         }
         state.existed = true;
+        state.identity = request.identity();
 
         ConnectedClient client = ConnectedClient.of(request, a.sessionVersion(), rt.settings());
         state.sessionExpiry = Math.min(client.requestedSessionExpiry, rt.settings().maxSessionExpiryInterval());

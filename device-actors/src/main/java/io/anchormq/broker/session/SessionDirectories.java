@@ -29,6 +29,12 @@ final class SessionDirectories {
         this.shards = list;
     }
 
+    void tellAll(SessionActor.Command command) {
+        for (ActorRef<SessionDirectory.Command> shard : shards) {
+            shard.tell(new SessionDirectory.TellAll(command));
+        }
+    }
+
     ActorRef<SessionDirectory.Command> of(String clientId) {
         return shards.get(shardOf(clientId, shards.size()));
     }

@@ -19,7 +19,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> {
 
-    sealed interface Command permits ConnectRequest, RequestStop, SessionTerminated {
+    sealed interface Command permits ConnectRequest, RequestStop, SessionTerminated, TellAll {
+    }
+
+    /** Tells every session of this shard. */
+    record TellAll(SessionActor.Command command) implements Command {
     }
 
     record RequestStop(String clientId, ActorRef<SessionActor.Command> session, long epoch) implements Command {
@@ -79,6 +83,7 @@ final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> 
                 .onMessage(ConnectRequest.class, this::onConnect)
                 .onMessage(RequestStop.class, this::onRequestStop)
                 .onMessage(SessionTerminated.class, this::onSessionTerminated)
+                .onMessage(TellAll.class, this::onTellAll)
                 .build();
     }
 
@@ -110,5 +115,12 @@ final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> 
             r.session().tell(new SessionActor.Stop());
         }
         return Behaviors.same();
+    }
+
+    private Behavior<Command> onTellAll(TellAll t) {
+        for (Entry e : sessions.values()) {
+            e.ref.tell(t.command());
+        }
+        return this;
     }
 }

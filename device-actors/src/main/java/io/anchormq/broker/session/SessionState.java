@@ -1,5 +1,6 @@
 package io.anchormq.broker.session;
 
+import io.anchormq.broker.auth.ClientIdentity;
 import io.anchormq.broker.routing.Delivery;
 import io.anchormq.broker.routing.Subscription;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -33,6 +34,8 @@ public final class SessionState {
     }
 
     final String clientId;
+    /** Who the client proved to be at its latest CONNECT (anonymous until a connection attaches). */
+    ClientIdentity identity;
     /** By the filter as the client wrote it (with any share prefix). */
     final Map<String, Subscription> subscriptions = new HashMap<>();
     /** Outbound QoS 1/2 messages by packet id, in the order they were sent. */
@@ -54,6 +57,7 @@ public final class SessionState {
 
     SessionState(String clientId) {
         this.clientId = clientId;
+        this.identity = ClientIdentity.anonymous(ClientIdentity.DEFAULT_WORKSPACE, null);
     }
 
     public String clientId() {

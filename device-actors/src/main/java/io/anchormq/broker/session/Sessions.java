@@ -50,6 +50,11 @@ public final class Sessions {
         directories.of(request.clientId()).tell(request);
     }
 
+    /** Every session re-checks its subscriptions against the access policy (its rules changed). */
+    public void recheckAccess() {
+        directories.tellAll(new SessionActor.RecheckAccess());
+    }
+
     /** The counters its sessions update. */
     public BrokerMetrics metrics() {
         return metrics;

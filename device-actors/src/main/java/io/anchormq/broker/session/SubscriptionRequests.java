@@ -115,7 +115,7 @@ final class SubscriptionRequests {
                         "No Local on a shared subscription");
                 return;
             }
-            AccessPolicy.Decision decision = access.onSubscribe(state.clientId, ts.topicName());
+            AccessPolicy.Decision decision = access.onSubscribe(state.identity, state.clientId, ts.topicName());
             if (!decision.allowed()) {
                 codes[i] = v5 ? decision.reasonCode() : 0x80;
                 continue;
@@ -172,6 +172,27 @@ final class SubscriptionRequests {
         MqttMessageIdAndPropertiesVariableHeader vh = new MqttMessageIdAndPropertiesVariableHeader(
                 request.packetId(), MqttProperties.NO_PROPERTIES);
         client.connection.send(new MqttUnsubAckMessage(fh, vh, client.v5 ? new MqttUnsubAckPayload(codes) : null));
+    }
+
+    /**
+     * The access rules changed: every subscription they no longer allow goes at once (MQTT has no packet to tell
+     * the client; it just stops receiving). Returns how many went.
+     */
+    int recheckAccess() {
+        int removed = 0;
+        for (java.util.Iterator<Subscription> it = state.subscriptions.values().iterator(); it.hasNext(); ) {
+            Subscription s = it.next();
+            if (!access.onSubscribe(state.identity, state.clientId, s.key()).allowed()) {
+                it.remove();
+                router.unsubscribe(state.clientId, s.shareGroup(), s.filter());
+                receiptRouteStale = true;
+                if (s.shareGroup() != null) {
+                    outbound.redispatchQueuedOf(s.shareGroup(), s.filter());
+                }
+                removed++;
+            }
+        }
+        return removed;
     }
 
     String receiptsTopic() {

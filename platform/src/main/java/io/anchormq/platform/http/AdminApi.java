@@ -7,6 +7,8 @@ import io.anchormq.broker.auth.ClientIdentity;
 import io.anchormq.platform.identity.ApiKeys;
 import io.anchormq.platform.identity.Caller;
 import io.anchormq.platform.identity.PasswordHash;
+import io.anchormq.platform.store.AclRule;
+import io.anchormq.platform.store.AclTable;
 import io.anchormq.platform.store.ApiKey;
 import io.anchormq.platform.store.ApiKeyTable;
 import io.anchormq.platform.store.Credential;
@@ -85,16 +87,18 @@ final class AdminApi {
     private final WorkspaceTable workspaces;
     private final DeviceTable devices;
     private final CredentialTable credentials;
+    private final AclTable acl;
     private final ApiKeyTable apiKeyTable;
     private final ApiKeys apiKeys;
     private final AdminEffects effects;
     private final List<Endpoint> endpoints;
 
-    AdminApi(WorkspaceTable workspaces, DeviceTable devices, CredentialTable credentials, ApiKeyTable apiKeyTable,
-             ApiKeys apiKeys, AdminEffects effects, String openApiDocument, List<Endpoint> extra) {
+    AdminApi(WorkspaceTable workspaces, DeviceTable devices, CredentialTable credentials, AclTable acl,
+             ApiKeyTable apiKeyTable, ApiKeys apiKeys, AdminEffects effects, String openApiDocument, List<Endpoint> extra) {
         this.workspaces = workspaces;
         this.devices = devices;
         this.credentials = credentials;
+        this.acl = acl;
         this.apiKeyTable = apiKeyTable;
         this.apiKeys = apiKeys;
         this.effects = effects;
@@ -119,6 +123,10 @@ final class AdminApi {
                         true, this::revokeCredential),
                 new Endpoint("DELETE", "/api/v1/workspaces/{workspace}/devices/{device}/credentials/{credential}",
                         true, this::deleteCredential),
+                new Endpoint("GET", "/api/v1/workspaces/{workspace}/acl", true, this::listAcl),
+                new Endpoint("PUT", "/api/v1/workspaces/{workspace}/acl", true, this::replaceAcl),
+                new Endpoint("POST", "/api/v1/workspaces/{workspace}/acl", true, this::addAclRule),
+                new Endpoint("DELETE", "/api/v1/workspaces/{workspace}/acl/{rule}", true, this::deleteAclRule),
                 new Endpoint("GET", "/api/v1/workspaces/{workspace}/api-keys", true, this::listWorkspaceKeys),
                 new Endpoint("POST", "/api/v1/workspaces/{workspace}/api-keys", true, this::createWorkspaceKey),
                 new Endpoint("POST", "/api/v1/workspaces/{workspace}/api-keys/{key}/revoke", true,
@@ -224,6 +232,9 @@ final class AdminApi {
         } catch (StoreConflict e) {
             throw ApiError.conflict("id", "device " + id + " exists in workspace " + w.id());
         }
+        if (!groups.isEmpty()) {
+            effects.accessRulesChanged(w.id());
+        }
         return ApiResponse.json(201, json(devices.find(w.id(), id).orElseThrow()));
     }
 
@@ -237,6 +248,7 @@ final class AdminApi {
         ObjectNode o = r.object(Set.of("groups"));
         if (o.has("groups")) {
             devices.setGroups(d.workspaceId(), d.id(), groups(o));
+            effects.accessRulesChanged(d.workspaceId());
         }
         return ApiResponse.json(200, json(devices.find(d.workspaceId(), d.id()).orElseThrow()));
     }
@@ -248,6 +260,7 @@ final class AdminApi {
         devices.delete(d.workspaceId(), d.id());
         used.forEach(c -> effects.credentialRevoked(c.id()));
         effects.deviceDeleted(d.workspaceId(), d.id());
+        effects.accessRulesChanged(d.workspaceId());
         return new ApiResponse(204, "application/json", "");
     }
 
@@ -312,6 +325,111 @@ final class AdminApi {
         credentials.delete(c.id());
         effects.credentialRevoked(c.id());
         return new ApiResponse(204, "application/json", "");
+    }
+
+    // ---- ACL ----------------------------------------------------------------------------------------------------
+
+    private static final Set<String> RULE_FIELDS = Set.of("subjectKind", "subject", "action", "topic", "permission");
+
+    private ApiResponse listAcl(ApiRequest r) {
+        Workspace w = visibleWorkspace(r);
+        return ApiResponse.json(200, rulesJson(acl.list(w.id())));
+    }
+
+    /** Replaces the whole ACL in one transaction: {@code {"rules": [...]}}, in the order given. */
+    private ApiResponse replaceAcl(ApiRequest r) {
+        Workspace w = visibleWorkspace(r);
+        requireAdmin(r, w.id());
+        ObjectNode o = r.object(Set.of("rules"));
+        if (!o.has("rules") || !o.get("rules").isArray()) {
+            throw ApiError.badRequest("rules", "rules must be an array of rules");
+        }
+        if (o.get("rules").size() > 1000) {
+            throw ApiError.badRequest("rules", "at most 1000 rules");
+        }
+        List<AclRule> rules = new ArrayList<>();
+        int position = 0;
+        for (com.fasterxml.jackson.databind.JsonNode n : o.get("rules")) {
+            rules.add(rule(w.id(), position++, n, "rules[" + (position - 1) + "]."));
+        }
+        List<AclRule> stored = acl.replaceAll(w.id(), rules);
+        effects.accessRulesChanged(w.id());
+        return ApiResponse.json(200, rulesJson(stored));
+    }
+
+    /** Adds one rule after the others. */
+    private ApiResponse addAclRule(ApiRequest r) {
+        Workspace w = visibleWorkspace(r);
+        requireAdmin(r, w.id());
+        ObjectNode o = r.object(RULE_FIELDS);
+        List<AclRule> existing = acl.list(w.id());
+        int position = existing.isEmpty() ? 0 : existing.get(existing.size() - 1).position() + 1;
+        AclRule stored = acl.create(rule(w.id(), position, o, ""));
+        effects.accessRulesChanged(w.id());
+        return ApiResponse.json(201, json(stored));
+    }
+
+    private ApiResponse deleteAclRule(ApiRequest r) {
+        Workspace w = visibleWorkspace(r);
+        requireAdmin(r, w.id());
+        if (!acl.delete(w.id(), r.param("rule"))) {
+            throw ApiError.notFound("no ACL rule " + r.param("rule") + " in workspace " + w.id());
+        }
+        effects.accessRulesChanged(w.id());
+        return new ApiResponse(204, "application/json", "");
+    }
+
+    private static AclRule rule(String workspace, int position, com.fasterxml.jackson.databind.JsonNode node,
+                                String prefix) {
+        if (!(node instanceof ObjectNode o)) {
+            throw ApiError.badRequest(prefix.isEmpty() ? null : prefix.substring(0, prefix.length() - 1),
+                    "a rule must be a JSON object");
+        }
+        o.fieldNames().forEachRemaining(f -> {
+            if (!RULE_FIELDS.contains(f)) {
+                throw ApiError.badRequest(prefix + f, "unknown field " + f + " (expected one of " + RULE_FIELDS + ")");
+            }
+        });
+        String kind = field(o, "subjectKind", prefix, Pattern.compile("any|device|group|anonymous"),
+                "any, device, group or anonymous", true);
+        String subject = field(o, "subject", prefix, kind.equals("device") ? DEVICE_ID : GROUP,
+                "a device id or group name", kind.equals("device") || kind.equals("group"));
+        String action = field(o, "action", prefix, Pattern.compile("publish|subscribe|all"),
+                "publish, subscribe or all", true);
+        String topic = field(o, "topic", prefix, Pattern.compile("[^\\p{Cntrl}]{1,1024}"), "a topic filter", true);
+        if (io.anchormq.broker.routing.TopicFilter.parse(topic) == null || topic.startsWith("$share/")) {
+            throw ApiError.badRequest(prefix + "topic", "topic must be a topic filter (no $share/ prefix): " + topic);
+        }
+        String permission = field(o, "permission", prefix, Pattern.compile("allow|deny"), "allow or deny", true);
+        return new AclRule(null, workspace, position, kind, kind.equals("device") || kind.equals("group") ? subject
+                : null, action, topic, permission, null);
+    }
+
+    private static String field(ObjectNode o, String name, String prefix, Pattern format, String description,
+                                boolean required) {
+        try {
+            return ApiRequest.text(o, name, required, format, description);
+        } catch (ApiError e) {
+            throw ApiError.badRequest(prefix + name, e.getMessage());
+        }
+    }
+
+    private static ArrayNode rulesJson(List<AclRule> rules) {
+        ArrayNode out = JSON.createArrayNode();
+        rules.forEach(x -> out.add(json(x)));
+        return out;
+    }
+
+    static ObjectNode json(AclRule x) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("id", x.id());
+        n.put("position", x.position());
+        n.put("subjectKind", x.subjectKind());
+        n.put("subject", x.subject());
+        n.put("action", x.action());
+        n.put("topic", x.topic());
+        n.put("permission", x.permission());
+        return n;
     }
 
     // ---- API keys -----------------------------------------------------------------------------------------------

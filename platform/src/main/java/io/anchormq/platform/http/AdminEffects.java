@@ -12,6 +12,12 @@ public interface AdminEffects {
     /** A device was deleted: its clients are disconnected. */
     void deviceDeleted(String workspace, String device);
 
+    /**
+     * The workspace's ACL rules or its devices' groups changed: the new rules are in force for the next PUBLISH,
+     * and subscriptions they no longer allow are removed from live sessions.
+     */
+    void accessRulesChanged(String workspace);
+
     /** A credential was revoked or deleted: the clients that used it are disconnected. */
     void credentialRevoked(String credentialId);
 }

@@ -18,7 +18,8 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamException;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,14 +55,11 @@ final class AdminRoute extends AllDirectives {
             }
             Optional<String> authorization = request.getHeader("Authorization").map(h -> h.value());
             String contentType = request.entity().getContentType().mediaType().toString();
-            return withSizeLimit(MAX_BODY, () -> handleExceptions(
-                    org.apache.pekko.http.javadsl.server.ExceptionHandler.newBuilder()
-                            .match(org.apache.pekko.http.scaladsl.model.EntityStreamSizeException.class,
-                                    e -> complete(error(413, null, "the body is larger than " + MAX_BODY + " bytes")))
-                            .build(),
-                    () -> entity(Unmarshaller.entityToString(), body ->
-                            completeWithFuture(run(match.get().getKey(), match.get().getValue(), authorization, body,
-                                    contentType)))));
+            return extractMaterializer(materializer -> completeWithFuture(request.entity()
+                    .toStrict(10_000, MAX_BODY, materializer)
+                    .thenCompose(strict -> run(match.get().getKey(), match.get().getValue(), authorization,
+                            strict.getData().utf8String(), contentType))
+                    .exceptionally(AdminRoute::unreadable)));
         }));
     }
 
@@ -97,6 +95,19 @@ final class AdminRoute extends AllDirectives {
                 return error(500, null, "internal error");
             }
         }, blocking);
+    }
+
+    /** A body that could not be read: too large, or cut off. */
+    private static HttpResponse unreadable(Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        // toStrict's own limit fails with an EntityStreamException ("Request too large"), the server's with a size one
+        if (cause instanceof EntityStreamSizeException || (cause instanceof EntityStreamException e
+                && "Request too large".equals(e.info().summary()))) {
+            return error(413, null, "the body is larger than " + MAX_BODY + " bytes");
+        }
+        log.debug("admin API request body not read: {}", cause.toString());
+        return error(400, null, "the body could not be read: " + cause.getMessage());
     }
 
     static HttpResponse error(int status, String field, String message) {

@@ -48,7 +48,8 @@ public final class HttpServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        AdminApi admin = new AdminApi(tables.workspaces(), tables.devices(), tables.credentials(), tables.apiKeys(),
+        AdminApi admin = new AdminApi(tables.workspaces(), tables.devices(), tables.credentials(), tables.acls(),
+                tables.apiKeys(),
                 keys, effects, openApiDocument(), List.of());
         LogApi.ReadAccess logAccess = (workspace, authorization) -> {
             Optional<Workspace> w = tables.workspaces().find(workspace);

@@ -88,10 +88,17 @@ final class LogApi extends AllDirectives {
                                                     parameterOptional("payloadSha256", sha ->
                                                             io(() -> proof(anchoring, index, clientId, topic,
                                                                     sha))))))),
-                            path("lookup", () -> parameter("clientId", clientId -> parameter("topic", topic ->
-                                    parameter("payloadSha256", sha -> io(() -> lookup(wl, clientId, topic, sha)))))),
-                            path("consistency", () -> parameter("from", from -> parameter("to", to ->
-                                    consistency(wl, from, to)))),
+                            path("lookup", () -> parameterOptional("clientId", clientId ->
+                                    parameterOptional("topic", topic -> parameterOptional("payloadSha256", sha ->
+                                            clientId.isEmpty() || topic.isEmpty() || sha.isEmpty()
+                                                    ? complete(error(StatusCodes.BAD_REQUEST,
+                                                    "give clientId, topic and payloadSha256 (64 hex digits)"))
+                                                    : io(() -> lookup(wl, clientId.get(), topic.get(),
+                                                    sha.get())))))),
+                            path("consistency", () -> parameterOptional("from", from ->
+                                    parameterOptional("to", to -> from.isEmpty() || to.isEmpty()
+                                            ? complete(error(StatusCodes.BAD_REQUEST, "give from and to (tree sizes)"))
+                                            : consistency(wl, from.get(), to.get())))),
                             path(PathMatchers.segment("entry").slash(PathMatchers.segment()), index ->
                                     io(() -> entry(wl, index))),
                             path("key", () -> keys(wl)),

@@ -61,7 +61,7 @@ class AdminApiTest {
                 Map.Entry<String, JsonNode> m = methods.next();
                 JsonNode security = m.getValue().get("security");
                 String path = p.getKey().replace("{workspace}", "docs").replace("{device}", "dev-1")
-                        .replace("{credential}", "no-such-credential").replace("{key}", "no-such-key")
+                        .replace("{credential}", "no-such-credential").replace("{key}", "no-such-key").replace("{rule}", "no-such-rule")
                         .replace("{tilePath}", "0/000").replace("{index}", "0");
                 ops.add(new Operation(m.getKey().toUpperCase(), p.getKey(), path, m.getValue().has("requestBody"),
                         security == null || !security.isEmpty()));
@@ -86,7 +86,7 @@ class AdminApiTest {
             }
         }
         Set<String> live = new TreeSet<>();
-        for (AdminApi.Endpoint e : new AdminApi(null, null, null, null, null, null, "", List.of()).endpoints()) {
+        for (AdminApi.Endpoint e : new AdminApi(null, null, null, null, null, null, null, "", List.of()).endpoints()) {
             live.add(e.method() + " " + e.template());
         }
         assertEquals(live, documented);

@@ -142,7 +142,16 @@ abstract class PasswordAuthenticationContract {
             assertEquals(204, admin.call("DELETE", "/api/v1/workspaces/acme/devices/" + device, null).status());
             assertEquals(0x87, take(c.disconnects, WAIT, "DISCONNECT").getReturnCode());
         }
-        assertEquals(0x86, v5Refusal(device, "pump password 1"));
+        // its user name is unknown now: on this loopback listener that is an anonymous client of the default
+        // workspace (as in Mosquitto with allow_anonymous), which sees nothing of acme
+        String other = unique("other");
+        admin.createDevice("acme", other);
+        admin.createPassword("acme", other, other, "other password 1");
+        try (V5 inAcme = connected(other, "other password 1"); V5 former = connected(device, "pump password 1")) {
+            inAcme.subscribe("pump/#", 1);
+            former.publish("pump/1", "from the deleted device", 1, false);
+            assertNothing(inAcme.messages, Duration.ofMillis(500), "the deleted device's message in acme");
+        }
     }
 
     @Test

@@ -160,12 +160,16 @@ abstract class WorkspaceIsolationContract {
         AdminClient.Reply found;
         do {
             found = admin.call("GET", "/log/alpha" + lookup, null, alphaReadKey);
-        } while (found.status() != 200 && System.nanoTime() < deadline && sleep(50));
+        } while ((found.status() != 200 || found.json().get("indexes").isEmpty()) && System.nanoTime() < deadline
+                && sleep(50));
         assertEquals(200, found.status(), found.body());
         assertTrue(admin.call("GET", "/log/alpha/checkpoint", null, alphaReadKey).body()
                 .startsWith("anchormq.local/log/alpha\n"), "alpha's log has alpha's origin");
+        assertEquals(1, found.json().get("indexes").size(), found.body());
         // beta's own log never saw it
-        assertEquals(404, admin.call("GET", "/log/beta" + lookup, null, betaAdminKey).status());
+        AdminClient.Reply inBeta = admin.call("GET", "/log/beta" + lookup, null, betaAdminKey);
+        assertEquals(200, inBeta.status(), inBeta.body());
+        assertEquals(0, inBeta.json().get("indexes").size(), inBeta.body());
         // the default workspace's log is public, as before workspaces
         assertEquals(200, admin.call("GET", "/log/default/checkpoint", null, null).status());
     }
