@@ -12,6 +12,8 @@ import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.platform.anchoring.AnchoringService;
 import io.anchormq.platform.anchoring.AnchoringSettings;
 import io.anchormq.platform.http.HttpServer;
+import io.anchormq.platform.listeners.MqttListeners;
+import io.anchormq.platform.pki.PlatformCa;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runnable anchormq platform: configuration, the actor system, the integrity log, the broker, its MQTT listener
- * and the HTTP API.
+ * The runnable anchormq platform: configuration, the actor system, the integrity log, the broker, the platform CA,
+ * the MQTT listeners and the HTTP API.
  */
 public final class AnchormqServer implements AutoCloseable {
 
@@ -34,14 +36,16 @@ public final class AnchormqServer implements AutoCloseable {
     private final ActorSystem<Void> system;
     private final AnchoringService anchoring;
     private final Broker broker;
-    private final MqttListener mqtt;
+    private final PlatformCa pki;
+    private final MqttListeners mqtt;
     private final HttpServer http;
 
-    private AnchormqServer(ActorSystem<Void> system, AnchoringService anchoring, Broker broker, MqttListener mqtt,
-                           HttpServer http) {
+    private AnchormqServer(ActorSystem<Void> system, AnchoringService anchoring, Broker broker, PlatformCa pki,
+                           MqttListeners mqtt, HttpServer http) {
         this.system = system;
         this.anchoring = anchoring;
         this.broker = broker;
+        this.pki = pki;
         this.mqtt = mqtt;
         this.http = http;
     }
@@ -59,12 +63,14 @@ public final class AnchormqServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + dataDir.toAbsolutePath(), e);
         }
+        // before anything starts: a CA that cannot be read or made is a configuration error
+        PlatformCa pki = PlatformCa.open(config);
         BrokerSettings settings = BrokerSettings.from(config);
         AnchoringSettings anchoringSettings = AnchoringSettings.from(config);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "anchormq", config);
         AnchoringService anchoring = null;
-        MqttListener mqtt = null;
-        EventLoopGroup eventLoops = MqttListener.eventLoops(config.getInt("anchormq.mqtt.io-threads"),
+        MqttListeners mqtt = null;
+        EventLoopGroup eventLoops = MqttListeners.eventLoops(config.getInt("anchormq.mqtt.io-threads"),
                 config.getBoolean("anchormq.mqtt.native-transport"));
         try {
             if (anchoringSettings.enabled()) {
@@ -78,14 +84,14 @@ public final class AnchormqServer implements AutoCloseable {
             IntegrityLog integrity = anchoring == null ? IntegrityLog.NONE : anchoring;
             Broker broker = new Broker(system, settings, Broker.accessPolicyOf(settings), sessionStore, retainedStore,
                     integrity, eventLoops);
-            mqtt = MqttListener.bind(broker, eventLoops, config.getString("anchormq.mqtt.host"),
-                    config.getInt("anchormq.mqtt.port"));
+            mqtt = MqttListeners.bind(broker, eventLoops, config, pki);
             HttpServer http = HttpServer.bind(system, config.getString("anchormq.http.host"),
                     config.getInt("anchormq.http.port"), anchoring);
-            log.info("anchormq MQTT listener on {}:{} ({}), HTTP API on {}:{} (data directory {})",
-                    config.getString("anchormq.mqtt.host"), mqtt.port(), mqtt.transport(),
-                    config.getString("anchormq.http.host"), http.port(), dataDir.toAbsolutePath());
-            return new AnchormqServer(system, anchoring, broker, mqtt, http);
+            mqtt.descriptions().forEach(log::info);
+            log.info("anchormq HTTP API on {}:{} (data directory {}, CA certificate {})",
+                    config.getString("anchormq.http.host"), http.port(), dataDir.toAbsolutePath(),
+                    pki.caCertificateFile().toAbsolutePath());
+            return new AnchormqServer(system, anchoring, broker, pki, mqtt, http);
         } catch (RuntimeException e) {
             if (anchoring != null) {
                 anchoring.close();
@@ -100,8 +106,19 @@ public final class AnchormqServer implements AutoCloseable {
         }
     }
 
+    /** The plain MQTT listener's port. */
     public int mqttPort() {
-        return mqtt.port();
+        return mqtt.port("mqtt");
+    }
+
+    /** The port of the MQTT listener {@code name}: "mqtt", "mqtts", "ws" or "wss" (it must be enabled). */
+    public int listenerPort(String name) {
+        return mqtt.port(name);
+    }
+
+    /** The platform CA: device certificates from CSRs, revocation, the CRL, the CA certificate. */
+    public PlatformCa pki() {
+        return pki;
     }
 
     public Broker broker() {

@@ -369,8 +369,10 @@ public final class PlatformCa {
 
     private static X509Certificate selfSignedCa(KeyPair pair, Duration validity) {
         Instant now = Instant.now();
-        X500Name name = new X500Name("CN=anchormq CA " + HexFormat.of().formatHex(RANDOM.generateSeed(4))
-                + ",O=anchormq");
+        // a random part tells installations apart in clients' trust stores
+        byte[] id = new byte[4];
+        RANDOM.nextBytes(id);
+        X500Name name = new X500Name("CN=anchormq CA " + HexFormat.of().formatHex(id) + ",O=anchormq");
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, newSerial(),
