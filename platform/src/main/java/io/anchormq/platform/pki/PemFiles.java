@@ -2,7 +2,6 @@ package io.anchormq.platform.pki;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -58,14 +57,6 @@ final class PemFiles {
             return certificates(reader, file.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    static List<X509Certificate> certificates(String pem) {
-        try {
-            return certificates(new StringReader(pem), "PEM text");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

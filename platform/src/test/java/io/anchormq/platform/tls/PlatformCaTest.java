@@ -175,6 +175,38 @@ class PlatformCaTest {
     }
 
     @Test
+    void operatorsOwnServerCertificateIsPresentedAsConfigured() throws Exception {
+        DeviceCredentials.ForeignCa issuer = DeviceCredentials.ForeignCa.create();
+        KeyPair key = DeviceCredentials.ecKey();
+        X509Certificate server = DeviceCredentials.clientCertificate(issuer.certificate(), issuer.key(), key,
+                "CN=mqtt.example.org", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(90)));
+        Files.createDirectories(dir);
+        Path chain = dir.resolve("operator-server.pem");
+        Path keyFile = dir.resolve("operator-server.key");
+        Files.writeString(chain, DeviceCredentials.pem(server) + DeviceCredentials.pem(issuer.certificate()));
+        Files.writeString(keyFile, DeviceCredentials.keyPem(key.getPrivate()));
+
+        PlatformCa ca = open("anchormq.pki.server-certificate = \"" + chain + "\"\nanchormq.pki.server-key = \""
+                + keyFile + "\"");
+
+        assertEquals(List.of(server, issuer.certificate()), ca.serverChain());
+        assertFalse(Files.exists(dir.resolve("server.crt")), "no server certificate of its own issued");
+        assertTrue(Files.exists(dir.resolve("ca.crt")), "the platform CA still signs device certificates");
+    }
+
+    @Test
+    void serverKeyThatIsNotTheCertificatesIsRefused() throws Exception {
+        open("");
+        Files.writeString(dir.resolve("other.key"), DeviceCredentials.keyPem(DeviceCredentials.ecKey().getPrivate()));
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> open(
+                "anchormq.pki.server-certificate = \"" + dir.resolve("server.crt") + "\"\n"
+                        + "anchormq.pki.server-key = \"" + dir.resolve("other.key") + "\""));
+
+        assertTrue(e.getMessage().contains("is not the key of its certificate"), e.getMessage());
+    }
+
+    @Test
     void ecAndRsaCsrsAreSignedIntoClientCertificates() throws Exception {
         PlatformCa ca = open("");
         for (KeyPair key : List.of(DeviceCredentials.ecKey(), DeviceCredentials.rsaKey())) {
