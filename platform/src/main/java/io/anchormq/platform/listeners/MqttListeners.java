@@ -138,7 +138,7 @@ public final class MqttListeners implements AutoCloseable {
                         .websocketPath(listener.path())
                         .subprotocols(SUBPROTOCOLS)
                         // one packet per frame is usual; a frame of several packets may be larger than one
-                        .maxFramePayloadLength(2 * maxPacketSize)
+                        .maxFramePayloadLength((int) Math.min(Integer.MAX_VALUE, 2L * maxPacketSize))
                         .build()
                 : null;
         return new ChannelInitializer<>() {

@@ -6,7 +6,6 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -108,11 +107,7 @@ final class PemFiles {
                 Files.createFile(temporary,
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } else {
-                try {
-                    Files.createFile(temporary);
-                } catch (FileAlreadyExistsException e) {
-                    // deleted above; another writer would be a misconfiguration, caught by the move below
-                }
+                Files.createFile(temporary);
             }
             try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.US_ASCII)) {
                 writer.write(text);

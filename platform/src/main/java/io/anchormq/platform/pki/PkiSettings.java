@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param serverCertificate the operator's server certificate chain (PEM), with {@code serverKey}; empty: issued by
  *     the CA
  */
-public record PkiSettings(
+record PkiSettings(
         Path dir,
         List<String> serverDnsNames,
         List<String> serverIpAddresses,
@@ -29,7 +29,7 @@ public record PkiSettings(
         Optional<Path> serverCertificate,
         Optional<Path> serverKey) {
 
-    public static PkiSettings from(Config root) {
+    static PkiSettings from(Config root) {
         Config p = root.getConfig("anchormq.pki");
         String dir = p.getString("dir");
         return new PkiSettings(

@@ -115,7 +115,7 @@ public final class PlatformCa {
         return open(PkiSettings.from(root));
     }
 
-    public static PlatformCa open(PkiSettings settings) {
+    static PlatformCa open(PkiSettings settings) {
         Path dir = settings.dir();
         try {
             Files.createDirectories(dir);

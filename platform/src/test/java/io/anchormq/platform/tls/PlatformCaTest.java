@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.anchormq.platform.pki.CsrRejectedException;
 import io.anchormq.platform.pki.IssuedCertificate;
-import io.anchormq.platform.pki.PkiSettings;
 import io.anchormq.platform.pki.PlatformCa;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
@@ -50,14 +49,10 @@ class PlatformCaTest {
         dir = Path.of("target/test-data", "pki-" + UUID.randomUUID());
     }
 
-    private PkiSettings settings(String hocon) {
-        return PkiSettings.from(ConfigFactory.parseString(hocon)
+    private PlatformCa open(String hocon) {
+        return PlatformCa.open(ConfigFactory.parseString(hocon)
                 .withFallback(ConfigFactory.parseMap(Map.of("anchormq.pki.dir", dir.toString())))
                 .withFallback(ConfigFactory.load()));
-    }
-
-    private PlatformCa open(String hocon) {
-        return PlatformCa.open(settings(hocon));
     }
 
     private static Set<String> sans(X509Certificate certificate) throws Exception {
