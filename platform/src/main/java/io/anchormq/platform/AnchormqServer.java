@@ -17,6 +17,8 @@ import io.anchormq.platform.http.AdminEffects;
 import io.anchormq.platform.http.HttpServer;
 import io.anchormq.platform.identity.ApiKeys;
 import io.anchormq.platform.identity.DeviceAuthenticator;
+import io.anchormq.platform.listeners.MqttListeners;
+import io.anchormq.platform.pki.PlatformCa;
 import io.anchormq.platform.store.Database;
 import io.anchormq.platform.store.StoreSettings;
 import io.anchormq.platform.store.Tables;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The runnable anchormq platform: configuration, the identity store, the actor system, the workspaces' integrity
- * logs, the broker, its MQTT listener and the HTTP API.
+ * logs, the broker, the platform CA, the MQTT listeners and the HTTP API.
  */
 public final class AnchormqServer implements AutoCloseable {
 
@@ -50,19 +52,21 @@ public final class AnchormqServer implements AutoCloseable {
     private final DeviceAuthenticator authenticator;
     private final IntegrityLogs logs;
     private final Broker broker;
-    private final MqttListener mqtt;
+    private final PlatformCa pki;
+    private final MqttListeners mqtt;
     private final HttpServer http;
     private final Path adminKeyFile;
 
     private AnchormqServer(ActorSystem<Void> system, Database database, Tables tables,
-                           DeviceAuthenticator authenticator, IntegrityLogs logs, Broker broker, MqttListener mqtt,
-                           HttpServer http, Path adminKeyFile) {
+                           DeviceAuthenticator authenticator, IntegrityLogs logs, Broker broker, PlatformCa pki,
+                           MqttListeners mqtt, HttpServer http, Path adminKeyFile) {
         this.system = system;
         this.database = database;
         this.tables = tables;
         this.authenticator = authenticator;
         this.logs = logs;
         this.broker = broker;
+        this.pki = pki;
         this.mqtt = mqtt;
         this.http = http;
         this.adminKeyFile = adminKeyFile;
@@ -84,6 +88,8 @@ public final class AnchormqServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + dataDir.toAbsolutePath(), e);
         }
+        // before anything starts: a CA that cannot be read or made is a configuration error
+        PlatformCa pki = PlatformCa.open(config);
         BrokerSettings settings = BrokerSettings.from(config);
         AnchoringSettings anchoringSettings = AnchoringSettings.from(config);
         // what was started, closed in reverse if a later part fails
@@ -98,7 +104,7 @@ public final class AnchormqServer implements AutoCloseable {
                     config.getDuration("anchormq.auth.max-failure-delay"));
             started.add(authenticator);
             // the sessions run on the listener's event loops: made before the actor system, stopped after it
-            EventLoopGroup eventLoops = MqttListener.eventLoops(config.getInt("anchormq.mqtt.io-threads"),
+            EventLoopGroup eventLoops = MqttListeners.eventLoops(config.getInt("anchormq.mqtt.io-threads"),
                     config.getBoolean("anchormq.mqtt.native-transport"));
             AutoCloseable loops = () -> eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             started.add(loops);
@@ -123,9 +129,11 @@ public final class AnchormqServer implements AutoCloseable {
                     logs.open(w.id());
                 }
             }
-            MqttListener mqtt = MqttListener.bind(broker, eventLoops, config.getString("anchormq.mqtt.host"),
-                    config.getInt("anchormq.mqtt.port"));
-            started.remove(loops); // the listener owns them now, and shuts them down when closed
+            for (var revoked : tables.certificates().listRevoked()) {
+                pki.revoke(new java.math.BigInteger(revoked.serial(), 16), revoked.revokedAt());
+            }
+            MqttListeners mqtt = MqttListeners.bind(broker, eventLoops, config, pki);
+            started.remove(loops); // the listeners own them now, and shut them down when closed
             started.add(mqtt);
             ApiKeys keys = new ApiKeys(tables.apiKeys());
             Path adminKeyFile = dataDir.resolve("admin-api-key");
@@ -136,10 +144,11 @@ public final class AnchormqServer implements AutoCloseable {
                     config.getInt("anchormq.http.port"), tables, keys,
                     new LiveEffects(broker, openLogs, acls, authenticator),
                     workspace -> openLogs == null ? java.util.Optional.empty() : openLogs.find(workspace));
-            log.info("anchormq MQTT listener on {}:{} ({}), HTTP API on {}:{} (data directory {}, store {})",
-                    config.getString("anchormq.mqtt.host"), mqtt.port(), mqtt.transport(),
-                    config.getString("anchormq.http.host"), http.port(), dataDir.toAbsolutePath(), database.kind());
-            return new AnchormqServer(system, database, tables, authenticator, logs, broker, mqtt, http,
+            mqtt.descriptions().forEach(log::info);
+            log.info("anchormq HTTP API on {}:{} (data directory {}, store {}, CA certificate {})",
+                    config.getString("anchormq.http.host"), http.port(), dataDir.toAbsolutePath(), database.kind(),
+                    pki.caCertificateFile().toAbsolutePath());
+            return new AnchormqServer(system, database, tables, authenticator, logs, broker, pki, mqtt, http,
                     adminKeyFile);
         } catch (IOException e) {
             closeAll(started);
@@ -202,8 +211,19 @@ public final class AnchormqServer implements AutoCloseable {
         }
     }
 
+    /** The plain MQTT listener's port. */
     public int mqttPort() {
-        return mqtt.port();
+        return mqtt.port("mqtt");
+    }
+
+    /** The port of the MQTT listener {@code name}: "mqtt", "mqtts", "ws" or "wss" (it must be enabled). */
+    public int listenerPort(String name) {
+        return mqtt.port(name);
+    }
+
+    /** The platform CA: device certificates from CSRs, revocation, the CRL, the CA certificate. */
+    public PlatformCa pki() {
+        return pki;
     }
 
     public Broker broker() {

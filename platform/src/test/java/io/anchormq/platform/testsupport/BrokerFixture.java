@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
 
-/** Starts a real broker on an ephemeral loopback port for integration tests. */
+/** Starts a real broker with every listener on an ephemeral loopback port, for integration tests. */
 public final class BrokerFixture implements AutoCloseable {
 
     private final AnchormqServer server;
@@ -22,13 +22,19 @@ public final class BrokerFixture implements AutoCloseable {
     public static BrokerFixture start(String hoconOverrides) {
         String defaultDataDir = "target/test-data/" + UUID.randomUUID();
         Config config = ConfigFactory.parseString(hoconOverrides)
-                .withFallback(ConfigFactory.parseMap(Map.of(
-                        "anchormq.mqtt.host", "127.0.0.1",
-                        "anchormq.mqtt.port", 0,
-                        "anchormq.http.host", "127.0.0.1",
-                        "anchormq.http.port", 0,
+                .withFallback(ConfigFactory.parseMap(Map.ofEntries(
+                        Map.entry("anchormq.mqtt.host", "127.0.0.1"),
+                        Map.entry("anchormq.mqtt.port", 0),
+                        Map.entry("anchormq.listeners.mqtts.host", "127.0.0.1"),
+                        Map.entry("anchormq.listeners.mqtts.port", 0),
+                        Map.entry("anchormq.listeners.ws.host", "127.0.0.1"),
+                        Map.entry("anchormq.listeners.ws.port", 0),
+                        Map.entry("anchormq.listeners.wss.host", "127.0.0.1"),
+                        Map.entry("anchormq.listeners.wss.port", 0),
+                        Map.entry("anchormq.http.host", "127.0.0.1"),
+                        Map.entry("anchormq.http.port", 0),
                         // each broker its own directory: the integrity log allows one process per directory
-                        "anchormq.data-dir", defaultDataDir)))
+                        Map.entry("anchormq.data-dir", defaultDataDir))))
                 .withFallback(ConfigFactory.load());
         return new BrokerFixture(AnchormqServer.start(config), Path.of(config.getString("anchormq.data-dir")));
     }
@@ -39,6 +45,16 @@ public final class BrokerFixture implements AutoCloseable {
 
     public int port() {
         return server.mqttPort();
+    }
+
+    /** The port of the listener {@code name}: "mqtt", "mqtts", "ws" or "wss". */
+    public int listenerPort(String name) {
+        return server.listenerPort(name);
+    }
+
+    /** The CA certificate (PEM) clients trust the TLS listeners with; its key is beside it, ca.key. */
+    public Path caCertificate() {
+        return server.pki().caCertificateFile();
     }
 
     public int httpPort() {
