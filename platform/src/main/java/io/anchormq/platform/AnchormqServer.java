@@ -141,7 +141,7 @@ public final class AnchormqServer implements AutoCloseable {
                     + " (readable by this user only); use it as 'Authorization: Bearer <key>'", f.toAbsolutePath()));
             IntegrityLogs openLogs = logs;
             HttpServer http = HttpServer.bind(system, config.getString("anchormq.http.host"),
-                    config.getInt("anchormq.http.port"), tables, keys,
+                    config.getInt("anchormq.http.port"), tables, keys, pki,
                     new LiveEffects(broker, openLogs, acls, authenticator),
                     workspace -> openLogs == null ? java.util.Optional.empty() : openLogs.find(workspace));
             mqtt.descriptions().forEach(log::info);

@@ -7,14 +7,19 @@ import io.anchormq.broker.auth.ClientIdentity;
 import io.anchormq.platform.identity.ApiKeys;
 import io.anchormq.platform.identity.Caller;
 import io.anchormq.platform.identity.PasswordHash;
+import io.anchormq.platform.identity.DeviceAuthenticator;
+import io.anchormq.platform.pki.CsrRejectedException;
+import io.anchormq.platform.pki.PlatformCa;
 import io.anchormq.platform.store.AclRule;
 import io.anchormq.platform.store.AclTable;
 import io.anchormq.platform.store.ApiKey;
 import io.anchormq.platform.store.ApiKeyTable;
 import io.anchormq.platform.store.Credential;
 import io.anchormq.platform.store.CredentialTable;
+import io.anchormq.platform.store.CertificateTable;
 import io.anchormq.platform.store.Device;
 import io.anchormq.platform.store.DeviceTable;
+import io.anchormq.platform.store.IssuedCertificate;
 import io.anchormq.platform.store.Quotas;
 import io.anchormq.platform.store.StoreConflict;
 import io.anchormq.platform.store.Workspace;
@@ -22,6 +27,7 @@ import io.anchormq.platform.store.WorkspaceTable;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -88,17 +94,22 @@ final class AdminApi {
     private final DeviceTable devices;
     private final CredentialTable credentials;
     private final AclTable acl;
+    private final CertificateTable certificates;
+    private final PlatformCa pki;
     private final ApiKeyTable apiKeyTable;
     private final ApiKeys apiKeys;
     private final AdminEffects effects;
     private final List<Endpoint> endpoints;
 
     AdminApi(WorkspaceTable workspaces, DeviceTable devices, CredentialTable credentials, AclTable acl,
-             ApiKeyTable apiKeyTable, ApiKeys apiKeys, AdminEffects effects, String openApiDocument, List<Endpoint> extra) {
+             CertificateTable certificates, PlatformCa pki, ApiKeyTable apiKeyTable, ApiKeys apiKeys,
+             AdminEffects effects, String openApiDocument) {
         this.workspaces = workspaces;
         this.devices = devices;
         this.credentials = credentials;
         this.acl = acl;
+        this.certificates = certificates;
+        this.pki = pki;
         this.apiKeyTable = apiKeyTable;
         this.apiKeys = apiKeys;
         this.effects = effects;
@@ -123,6 +134,16 @@ final class AdminApi {
                         true, this::revokeCredential),
                 new Endpoint("DELETE", "/api/v1/workspaces/{workspace}/devices/{device}/credentials/{credential}",
                         true, this::deleteCredential),
+                new Endpoint("GET", "/api/v1/workspaces/{workspace}/devices/{device}/certificates", true,
+                        this::listCertificates),
+                new Endpoint("POST", "/api/v1/workspaces/{workspace}/devices/{device}/certificates", true,
+                        this::signCertificate),
+                new Endpoint("POST", "/api/v1/workspaces/{workspace}/certificates/{serial}/revoke", true,
+                        this::revokeCertificate),
+                new Endpoint("GET", "/api/v1/pki/ca.pem", false,
+                        r -> new ApiResponse(200, "application/x-pem-file", pki.caCertificatePem())),
+                new Endpoint("GET", "/api/v1/pki/crl.pem", false,
+                        r -> new ApiResponse(200, "application/x-pem-file", pki.crlPem())),
                 new Endpoint("GET", "/api/v1/workspaces/{workspace}/acl", true, this::listAcl),
                 new Endpoint("PUT", "/api/v1/workspaces/{workspace}/acl", true, this::replaceAcl),
                 new Endpoint("POST", "/api/v1/workspaces/{workspace}/acl", true, this::addAclRule),
@@ -134,7 +155,6 @@ final class AdminApi {
                 new Endpoint("GET", "/api/v1/api-keys", true, this::listPlatformKeys),
                 new Endpoint("POST", "/api/v1/api-keys", true, this::createPlatformKey),
                 new Endpoint("POST", "/api/v1/api-keys/{key}/revoke", true, this::revokePlatformKey)));
-        all.addAll(extra);
         this.endpoints = List.copyOf(all);
     }
 
@@ -325,6 +345,90 @@ final class AdminApi {
         credentials.delete(c.id());
         effects.credentialRevoked(c.id());
         return new ApiResponse(204, "application/json", "");
+    }
+
+    // ---- certificates -------------------------------------------------------------------------------------------
+
+    private ApiResponse listCertificates(ApiRequest r) {
+        Device d = visibleDevice(r);
+        ArrayNode out = JSON.createArrayNode();
+        certificates.listForDevice(d.workspaceId(), d.id()).forEach(c -> out.add(json(c)));
+        return ApiResponse.json(200, out);
+    }
+
+    /**
+     * Signs a device's PKCS#10 CSR (the device keeps its private key): the body is the PEM as {@code openssl req}
+     * writes it. Its CN must be the device's id, so that the certificate names the device it was issued to. The
+     * answer is JSON, or with {@code ?format=pem} the chain (certificate, then the CA) as PEM, ready for
+     * {@code --cert}. {@code ?validityDays=} sets its lifetime (default 365).
+     */
+    private ApiResponse signCertificate(ApiRequest r) {
+        Device d = visibleDevice(r);
+        requireAdmin(r, d.workspaceId());
+        String csr = r.body();
+        if (csr == null || !csr.contains("-----BEGIN CERTIFICATE REQUEST-----")) {
+            throw ApiError.badRequest("csr", "the body must be a PEM certificate request"
+                    + " (-----BEGIN CERTIFICATE REQUEST-----), as openssl req -new writes it");
+        }
+        long days = 365;
+        String validity = r.query().get("validityDays");
+        if (validity != null) {
+            try {
+                days = Long.parseLong(validity);
+            } catch (NumberFormatException e) {
+                days = -1;
+            }
+            if (days < 1 || days > 3650) {
+                throw ApiError.badRequest("validityDays", "validityDays must be from 1 to 3650");
+            }
+        }
+        io.anchormq.platform.pki.IssuedCertificate issued;
+        try {
+            issued = pki.sign(csr, Duration.ofDays(days));
+        } catch (CsrRejectedException e) {
+            throw ApiError.badRequest("csr", e.getMessage());
+        }
+        if (!d.id().equals(issued.commonName())) {
+            throw ApiError.badRequest("csr", "the request's CN is " + issued.commonName() + ", not the device id "
+                    + d.id());
+        }
+        IssuedCertificate stored = certificates.create(new IssuedCertificate(issued.serial(), d.workspaceId(), d.id(),
+                issued.subject(), issued.notBefore(), issued.notAfter(), issued.certificatePem(), Instant.now(),
+                null));
+        if ("pem".equals(r.query().get("format"))) {
+            return new ApiResponse(201, "application/x-pem-file", issued.chainPem());
+        }
+        ObjectNode out = json(stored);
+        out.put("certificate", issued.certificatePem());
+        out.put("chain", issued.chainPem());
+        return ApiResponse.json(201, out);
+    }
+
+    /** Revokes at once: in the CRL, refused at the next TLS handshake, and the clients that used it disconnected. */
+    private ApiResponse revokeCertificate(ApiRequest r) {
+        Workspace w = visibleWorkspace(r);
+        requireAdmin(r, w.id());
+        String serial = r.param("serial").toLowerCase(java.util.Locale.ROOT);
+        IssuedCertificate c = certificates.find(serial).filter(x -> x.workspaceId().equals(w.id()))
+                .orElseThrow(() -> ApiError.notFound("no certificate " + serial + " in workspace " + w.id()));
+        IssuedCertificate revoked = certificates.revoke(c.serial(), Instant.now()).orElse(c);
+        pki.revoke(new java.math.BigInteger(c.serial(), 16), revoked.revokedAt() == null ? Instant.now()
+                : revoked.revokedAt());
+        effects.credentialRevoked(DeviceAuthenticator.certificateCredential(c.serial()));
+        return ApiResponse.json(200, json(revoked));
+    }
+
+    static ObjectNode json(IssuedCertificate c) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("serial", c.serial());
+        n.put("workspace", c.workspaceId());
+        n.put("device", c.deviceId());
+        n.put("subject", c.subject());
+        n.put("notBefore", c.notBefore().toString());
+        n.put("notAfter", c.notAfter().toString());
+        n.put("issuedAt", c.issuedAt().toString());
+        n.put("revokedAt", c.revokedAt() == null ? null : c.revokedAt().toString());
+        return n;
     }
 
     // ---- ACL ----------------------------------------------------------------------------------------------------

@@ -54,17 +54,19 @@ final class AdminRoute extends AllDirectives {
                         : error(404, null, "no such endpoint: " + method + " " + path));
             }
             Optional<String> authorization = request.getHeader("Authorization").map(h -> h.value());
+            Map<String, String> query = request.getUri().query().toMap();
             String contentType = request.entity().getContentType().mediaType().toString();
             return extractMaterializer(materializer -> completeWithFuture(request.entity()
                     .toStrict(10_000, MAX_BODY, materializer)
-                    .thenCompose(strict -> run(match.get().getKey(), match.get().getValue(), authorization,
+                    .thenCompose(strict -> run(match.get().getKey(), match.get().getValue(), query, authorization,
                             strict.getData().utf8String(), contentType))
                     .exceptionally(AdminRoute::unreadable)));
         }));
     }
 
     private CompletionStage<HttpResponse> run(AdminApi.Endpoint endpoint, Map<String, String> params,
-                                              Optional<String> authorization, String body, String contentType) {
+                                              Map<String, String> query, Optional<String> authorization,
+                                              String body, String contentType) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 Caller caller = null;
@@ -78,7 +80,7 @@ final class AdminRoute extends AllDirectives {
                     }
                     caller = c.get();
                 }
-                AdminApi.ApiResponse r = endpoint.handler().apply(new ApiRequest(caller, params, body, contentType));
+                AdminApi.ApiResponse r = endpoint.handler().apply(new ApiRequest(caller, params, query, body, contentType));
                 if (r.status() == 204) {
                     return HttpResponse.create().withStatus(204);
                 }

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * One admin API request as its handler sees it: the caller, the path's parameters and the body, with readers that
  * turn every kind of bad input into a {@link ApiError} naming the field.
  */
-record ApiRequest(Caller caller, Map<String, String> params, String body, String contentType) {
+record ApiRequest(Caller caller, Map<String, String> params, Map<String, String> query, String body,
+                  String contentType) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -2,6 +2,7 @@ package io.anchormq.platform.http;
 
 import io.anchormq.platform.anchoring.AnchoringService;
 import io.anchormq.platform.identity.ApiKeys;
+import io.anchormq.platform.pki.PlatformCa;
 import io.anchormq.platform.store.Tables;
 import io.anchormq.platform.store.Workspace;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,15 +42,15 @@ public final class HttpServer implements AutoCloseable {
      * @param logs a workspace's open integrity log, if it has one (none when the log is off)
      */
     public static HttpServer bind(ActorSystem<?> system, String host, int port, Tables tables, ApiKeys keys,
-                                  AdminEffects effects, Function<String, Optional<AnchoringService>> logs) {
+                                  PlatformCa pki, AdminEffects effects,
+                                  Function<String, Optional<AnchoringService>> logs) {
         ExecutorService blocking = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "anchormq-admin-api");
             t.setDaemon(true);
             return t;
         });
         AdminApi admin = new AdminApi(tables.workspaces(), tables.devices(), tables.credentials(), tables.acls(),
-                tables.apiKeys(),
-                keys, effects, openApiDocument(), List.of());
+                tables.certificates(), pki, tables.apiKeys(), keys, effects, openApiDocument());
         LogApi.ReadAccess logAccess = (workspace, authorization) -> {
             Optional<Workspace> w = tables.workspaces().find(workspace);
             return w.isPresent() && (w.get().logPublicRead()

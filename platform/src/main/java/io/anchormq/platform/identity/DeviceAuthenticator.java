@@ -169,7 +169,12 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
         }
         IssuedCertificate c = issued.get();
         return Authentication.admit(new ClientIdentity(c.workspaceId(), c.deviceId(), attempt.username(),
-                "certificate:" + c.serial()));
+                certificateCredential(c.serial())));
+    }
+
+    /** The credential id a client authenticated by a certificate carries: revoking the certificate names it. */
+    public static String certificateCredential(String serial) {
+        return "certificate:" + serial.toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Forgets what was verified with a credential (it was revoked or deleted). */

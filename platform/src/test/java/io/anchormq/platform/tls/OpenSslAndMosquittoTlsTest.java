@@ -86,7 +86,7 @@ class OpenSslAndMosquittoTlsTest {
                     name + ".key");
         }
         ok("openssl", "req", "-new", "-key", name + ".key", "-out", name + ".csr", "-subj", "/CN=device-001/O=Acme");
-        IssuedCertificate issued = broker.server().pki().sign(Files.readString(work.resolve(name + ".csr")),
+        IssuedCertificate issued = Enrolment.issue(broker, Files.readString(work.resolve(name + ".csr")),
                 Duration.ofDays(30));
         Files.writeString(work.resolve(name + ".crt"), issued.certificatePem());
         return issued;
@@ -115,7 +115,8 @@ class OpenSslAndMosquittoTlsTest {
         assertEquals("CN=device-001,O=Acme", issued.subject());
         String topic = PahoTestClients.unique("tls/mosquitto");
 
-        try (V3 subscriber = TlsClients.v3(broker.tcpUri(), null)) {
+        // the certificate's device is in Enrolment's workspace: so is the subscriber
+        try (V3 subscriber = Enrolment.watcher(broker)) {
             subscriber.subscribe(topic, 1);
             ok(mosquittoPub(version, topic, "from " + variant, "--cert", name + ".crt", "--key", name + ".key")
                     .toArray(String[]::new));

@@ -61,7 +61,7 @@ class TlsListenerTest {
     /** A device key and the chain the platform issued for it from its CSR. */
     private record Device(KeyPair key, IssuedCertificate issued) {
         static Device issuedBy(BrokerFixture broker, KeyPair key) {
-            return new Device(key, broker.server().pki().sign(
+            return new Device(key, Enrolment.issue(broker,
                     DeviceCredentials.csrPem(key, "CN=device-" + System.nanoTime() + ",O=Acme"), Duration.ofDays(30)));
         }
 
@@ -186,6 +186,8 @@ class TlsListenerTest {
                 now.minus(Duration.ofDays(10)), now.minus(Duration.ofDays(1)));
         X509Certificate current = DeviceCredentials.clientCertificate(ca(required), caKey, key, "CN=current",
                 now.minus(Duration.ofDays(10)), now.plus(Duration.ofDays(1)));
+        Enrolment.record(required, current, "current");
+        Enrolment.record(required, expired, "expired");
 
         try (V5 client = TlsClients.v5(ssl(required), DeviceCredentials.tls(ca(required), key.getPrivate(),
                 List.of(current, ca(required))))) {

@@ -92,7 +92,7 @@ class WebSocketListenerTest {
     @Test
     void pahoV5OverSecureWebSocketWithIssuedClientCertificate() throws Exception {
         var key = DeviceCredentials.ecKey();
-        var issued = broker.server().pki().sign(DeviceCredentials.csrPem(key, "CN=ws-device"),
+        var issued = Enrolment.issue(broker, DeviceCredentials.csrPem(key, "CN=ws-device"),
                 java.time.Duration.ofDays(1));
         SSLContext tls = DeviceCredentials.tls(broker.server().pki().caCertificate(), key.getPrivate(),
                 DeviceCredentials.certificates(issued.chainPem()));
