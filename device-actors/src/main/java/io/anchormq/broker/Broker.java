@@ -51,8 +51,7 @@ public final class Broker {
         this.settings = settings;
         this.resources = resources;
         this.dispatcher = EventLoopDispatcher.register(system, eventLoops);
-        this.channels = new MqttChannels(settings, listenerMetrics, fence, authenticator,
-                workspace -> workspace(workspace).sessions());
+        this.channels = new MqttChannels(settings, listenerMetrics, fence, authenticator, this::workspace);
         workspace(ClientIdentity.DEFAULT_WORKSPACE);
     }
 

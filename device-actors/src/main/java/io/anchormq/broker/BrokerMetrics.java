@@ -29,6 +29,10 @@ public final class BrokerMetrics {
     public final LongAdder backPressureTimeouts = new LongAdder();
     /** QoS 1 retransmissions (DUP) recognised as already logged: acknowledged, not logged or delivered again. */
     public final LongAdder retransmissionsRecognised = new LongAdder();
+    /** Publishes, subscriptions and connections refused for the workspace's quotas (MQTT 5: 0x97). */
+    public final LongAdder quotaRefusals = new LongAdder();
+    /** Publishers held back (not read) for a while because the workspace's inbound rate was overdrawn. */
+    public final LongAdder rateQuotaPauses = new LongAdder();
     /** Offline clients whose presence was forgotten because more than the configured number were remembered. */
     public final LongAdder presenceForgotten = new LongAdder();
 
@@ -49,6 +53,8 @@ public final class BrokerMetrics {
         m.put("backPressureTimeouts", backPressureTimeouts.sum());
         m.put("retransmissionsRecognised", retransmissionsRecognised.sum());
         m.put("presenceForgotten", presenceForgotten.sum());
+        m.put("quotaRefusals", quotaRefusals.sum());
+        m.put("rateQuotaPauses", rateQuotaPauses.sum());
         return m;
     }
 }

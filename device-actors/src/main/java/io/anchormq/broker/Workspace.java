@@ -38,6 +38,7 @@ public final class Workspace {
     private final BrokerEvents events = new BrokerEvents();
     private final BrokerMetrics metrics = new BrokerMetrics();
     private final Publisher publisher;
+    private final WorkspaceQuotas quotas = new WorkspaceQuotas();
     private final Sessions sessions;
     private final Cancellable metricsPublication;
 
@@ -54,7 +55,7 @@ public final class Workspace {
         this.sessions = new Sessions(
                 ClientIdentity.DEFAULT_WORKSPACE.equals(id) && generation == 0 ? "sessions" : "sessions-" + name, system,
                 settings, router, retained, events, resources.accessPolicy(id), metrics, resources.sessionStore(id),
-                resources.integrityLog(id), fence, dispatcher);
+                resources.integrityLog(id), fence, dispatcher, quotas);
         ActorRef<BrokerEvent> presence = system.systemActorOf(
                 PresenceTracker.create(publisher, retained, settings.presenceTopicPrefix(),
                         settings.presenceMaxOfflineClients(), metrics.presenceForgotten), "presence-" + name,
@@ -115,6 +116,11 @@ public final class Workspace {
 
     public BrokerMetrics metrics() {
         return metrics;
+    }
+
+    /** Its quotas in force; the platform changes them when the workspace's are changed. */
+    public WorkspaceQuotas quotas() {
+        return quotas;
     }
 
     public Sessions sessions() {

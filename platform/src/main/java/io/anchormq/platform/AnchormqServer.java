@@ -22,6 +22,7 @@ import io.anchormq.platform.pki.PlatformCa;
 import io.anchormq.platform.store.Database;
 import io.anchormq.platform.store.StoreSettings;
 import io.anchormq.platform.store.Tables;
+import io.anchormq.platform.store.Quotas;
 import io.anchormq.platform.store.Workspace;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
@@ -98,7 +99,8 @@ public final class AnchormqServer implements AutoCloseable {
             Database database = Database.open(StoreSettings.from(config, dataDir));
             started.add(database);
             Tables tables = Tables.of(database);
-            DeviceAuthenticator authenticator = new DeviceAuthenticator(tables.credentials(), tables.certificates(),
+            DeviceAuthenticator authenticator = new DeviceAuthenticator(tables.workspaces(), tables.credentials(),
+                    tables.certificates(),
                     config.getInt("anchormq.auth.threads"), config.getInt("anchormq.auth.max-pending"),
                     config.getDuration("anchormq.auth.failure-delay"),
                     config.getDuration("anchormq.auth.max-failure-delay"));
@@ -120,14 +122,12 @@ public final class AnchormqServer implements AutoCloseable {
                 started.add(logs);
             }
             WorkspaceAcls acls = new WorkspaceAcls(tables.acls(), tables.devices());
-            Broker broker = new Broker(system, settings, authenticator,
-                    new PlatformWorkspaces(logs, Broker.accessPolicyOf(settings), acls, sessionStore, retainedStore),
-                    eventLoops);
+            PlatformWorkspaces resources = new PlatformWorkspaces(logs, Broker.accessPolicyOf(settings), acls,
+                    sessionStore, retainedStore);
+            Broker broker = new Broker(system, settings, authenticator, resources, eventLoops);
+            LiveEffects effects = new LiveEffects(broker, tables, resources, logs, acls, authenticator);
             for (Workspace w : tables.workspaces().list()) {
-                broker.workspace(w.id());
-                if (logs != null) {
-                    logs.open(w.id());
-                }
+                effects.workspaceCreated(w.id());
             }
             for (var revoked : tables.certificates().listRevoked()) {
                 pki.revoke(new java.math.BigInteger(revoked.serial(), 16), revoked.revokedAt());
@@ -142,7 +142,7 @@ public final class AnchormqServer implements AutoCloseable {
             IntegrityLogs openLogs = logs;
             HttpServer http = HttpServer.bind(system, config.getString("anchormq.http.host"),
                     config.getInt("anchormq.http.port"), tables, keys, pki,
-                    new LiveEffects(broker, openLogs, acls, authenticator),
+                    effects,
                     workspace -> openLogs == null ? java.util.Optional.empty() : openLogs.find(workspace));
             mqtt.descriptions().forEach(log::info);
             log.info("anchormq HTTP API on {}:{} (data directory {}, store {}, CA certificate {})",
@@ -171,21 +171,38 @@ public final class AnchormqServer implements AutoCloseable {
     }
 
     /** What admin API changes do to the running broker. */
-    private record LiveEffects(Broker broker, IntegrityLogs logs, WorkspaceAcls acls,
-                               DeviceAuthenticator authenticator) implements AdminEffects {
+    private record LiveEffects(Broker broker, Tables tables, PlatformWorkspaces resources, IntegrityLogs logs,
+                               WorkspaceAcls acls, DeviceAuthenticator authenticator) implements AdminEffects {
 
         @Override
         public void workspaceCreated(String workspace) {
-            broker.workspace(workspace);
             if (logs != null) {
                 logs.open(workspace);
             }
+            broker.workspace(workspace);
+            workspaceChanged(workspace);
+        }
+
+        @Override
+        public void workspaceChanged(String workspace) {
+            tables.workspaces().find(workspace).ifPresent(w -> {
+                resources.anonymousTopicsChanged(w.id(), w.anonymousTopicPrefix());
+                Quotas q = w.quotas();
+                broker.workspace(w.id()).quotas().set(orZero(q.maxConnections()), orZero(q.maxSubscriptionsPerClient()),
+                        orZero(q.maxRetainedMessages()), orZero(q.maxQueuedMessages()),
+                        orZero(q.maxMessagesPerSecond()), q.maxBytesPerSecond() == null ? 0 : q.maxBytesPerSecond());
+            });
+        }
+
+        private static int orZero(Integer n) {
+            return n == null ? 0 : n;
         }
 
         @Override
         public void workspaceDeleted(String workspace) {
             broker.closeWorkspace(workspace);
             acls.forget(workspace);
+            resources.anonymousTopicsChanged(workspace, null);
             if (logs != null) {
                 logs.close(workspace);
             }

@@ -4,12 +4,15 @@ import io.anchormq.broker.WorkspaceResources;
 import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.auth.ClientIdentity;
 import io.anchormq.broker.integrity.IntegrityLog;
+import io.anchormq.broker.integrity.LoggedMessage;
 import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.session.InMemorySessionStore;
 import io.anchormq.broker.session.SessionStore;
 import io.anchormq.platform.acl.WorkspaceAcls;
 import io.anchormq.platform.anchoring.IntegrityLogs;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Each workspace's stores, log and access policy. The default workspace keeps the stores the server was started
@@ -20,6 +23,8 @@ final class PlatformWorkspaces implements WorkspaceResources {
     private final IntegrityLogs logs;
     private final AccessPolicy access;
     private final WorkspaceAcls acls;
+    /** Each workspace's anonymous topic prefix, if it has one: those topics are not logged. */
+    private final Map<String, String> anonymousTopics = new ConcurrentHashMap<>();
     private final SessionStore defaultSessions;
     private final RetainedStore defaultRetained;
 
@@ -46,9 +51,47 @@ final class PlatformWorkspaces implements WorkspaceResources {
         return ClientIdentity.DEFAULT_WORKSPACE.equals(workspace) ? defaultRetained : new InMemoryRetainedStore();
     }
 
+    /**
+     * The workspace's log, except for the topics of its confined anonymous clients: a credential presentation
+     * exchanged there is reachable only by whoever knows its random topic, and the broker keeps nothing of it.
+     */
     @Override
     public IntegrityLog integrityLog(String workspace) {
-        return logs == null ? IntegrityLog.NONE : logs.open(workspace);
+        if (logs == null) {
+            return IntegrityLog.NONE;
+        }
+        IntegrityLog log = logs.open(workspace);
+        return new IntegrityLog() {
+            @Override
+            public Coverage coverage(String topic, int qos) {
+                String prefix = anonymousTopics.get(workspace);
+                return prefix != null && topic.startsWith(prefix) ? Coverage.NONE : log.coverage(topic, qos);
+            }
+
+            @Override
+            public void append(LoggedMessage message, boolean confirm, Outcome outcome) {
+                log.append(message, confirm, outcome);
+            }
+
+            @Override
+            public boolean isBehind() {
+                return log.isBehind();
+            }
+
+            @Override
+            public void whenCaughtUp(Runnable wake) {
+                log.whenCaughtUp(wake);
+            }
+        };
+    }
+
+    /** The workspace's anonymous topic prefix changed (null: it admits no anonymous clients any more). */
+    void anonymousTopicsChanged(String workspace, String prefix) {
+        if (prefix == null) {
+            anonymousTopics.remove(workspace);
+        } else {
+            anonymousTopics.put(workspace, prefix);
+        }
     }
 
     @Override

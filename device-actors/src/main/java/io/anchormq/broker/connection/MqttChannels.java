@@ -2,10 +2,10 @@ package io.anchormq.broker.connection;
 
 import io.anchormq.broker.BrokerMetrics;
 import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.Workspace;
 import io.anchormq.broker.auth.Authenticator;
 import io.anchormq.broker.auth.ClientIdentity;
 import io.anchormq.broker.routing.SubscriptionFence;
-import io.anchormq.broker.session.Sessions;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.mqtt.MqttDecoder;
@@ -25,21 +25,21 @@ public final class MqttChannels {
     private final SubscriptionFence fence;
     private final ConnectChecks checks;
     private final Authenticator authenticator;
-    private final Function<String, Sessions> sessionsOfWorkspace;
+    private final Function<String, Workspace> workspaces;
     private final Set<MqttConnection> connections = ConcurrentHashMap.newKeySet();
 
     /**
      * @param metrics counts connections before they belong to a workspace
-     * @param sessionsOfWorkspace the sessions of the workspace authentication chose
+     * @param workspaces the workspace authentication chose, by its id
      */
     public MqttChannels(BrokerSettings settings, BrokerMetrics metrics, SubscriptionFence fence,
-                        Authenticator authenticator, Function<String, Sessions> sessionsOfWorkspace) {
+                        Authenticator authenticator, Function<String, Workspace> workspaces) {
         this.settings = settings;
         this.metrics = metrics;
         this.fence = fence;
         this.checks = new ConnectChecks(settings);
         this.authenticator = authenticator;
-        this.sessionsOfWorkspace = sessionsOfWorkspace;
+        this.workspaces = workspaces;
     }
 
     /** Installs the MQTT codec and a connection handler on a freshly accepted channel. */
@@ -52,7 +52,7 @@ public final class MqttChannels {
         p.addLast("decoder", new MqttDecoder(maxPacketSize));
         p.addLast("encoder", MqttEncoder.INSTANCE);
         MqttConnection connection = new MqttConnection(channel, settings, metrics, fence, checks, authenticator,
-                sessionsOfWorkspace);
+                workspaces);
         p.addLast("session", connection);
         connections.add(connection);
         channel.closeFuture().addListener(f -> connections.remove(connection));

@@ -2,6 +2,7 @@ package io.anchormq.broker.connection;
 
 import io.anchormq.broker.BrokerMetrics;
 import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.Workspace;
 import io.anchormq.broker.auth.Authentication;
 import io.anchormq.broker.auth.Authenticator;
 import io.anchormq.broker.auth.ClientIdentity;
@@ -13,7 +14,6 @@ import io.anchormq.broker.session.ConnectRequest;
 import io.anchormq.broker.session.InboundPacket;
 import io.anchormq.broker.session.MqttPacket;
 import io.anchormq.broker.session.SessionActor;
-import io.anchormq.broker.session.Sessions;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -70,7 +70,7 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     private final SubscriptionFence fence;
     private final ConnectChecks checks;
     private final Authenticator authenticator;
-    private final Function<String, Sessions> sessionsOfWorkspace;
+    private final Function<String, Workspace> workspaces;
     private final PendingWrites writes;
     private final AtomicInteger unprocessed = new AtomicInteger();
 
@@ -89,8 +89,8 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     private volatile ActorRef<SessionActor.Command> session;
     /** Who the client is, once authentication admitted it. */
     private volatile ClientIdentity identity;
-    /** The sessions of its workspace, once admitted (event loop only). */
-    private Sessions admittedTo;
+    /** Its workspace, once admitted (event loop only); it counts the connection against its quota. */
+    private Workspace admittedTo;
     /** Its workspace's counters, once attached: they count the connection too (event loop only). */
     private BrokerMetrics workspaceMetrics;
     private volatile boolean mqtt5;
@@ -103,14 +103,14 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     private volatile int holds;
 
     MqttConnection(Channel channel, BrokerSettings settings, BrokerMetrics metrics, SubscriptionFence fence,
-                   ConnectChecks checks, Authenticator authenticator, Function<String, Sessions> sessionsOfWorkspace) {
+                   ConnectChecks checks, Authenticator authenticator, Function<String, Workspace> workspaces) {
         this.channel = channel;
         this.settings = settings;
         this.metrics = metrics;
         this.fence = fence;
         this.checks = checks;
         this.authenticator = authenticator;
-        this.sessionsOfWorkspace = sessionsOfWorkspace;
+        this.workspaces = workspaces;
         this.writes = new PendingWrites(channel, this::afterWrite);
         this.readBeforeConnAck = new ReadBeforeConnAck(fence);
     }
@@ -250,6 +250,9 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
         if (workspaceMetrics != null) {
             workspaceMetrics.connectionsOpen.decrement();
         }
+        if (admittedTo != null) {
+            admittedTo.quotas().connectionClosed();
+        }
         if (startDeadline != null) {
             startDeadline.cancel(false);
         }
@@ -388,11 +391,23 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
             return;
         }
         ClientIdentity who = ((Authentication.Admitted) authentication).identity();
-        admittedTo = sessionsOfWorkspace.apply(who.workspace());
+        if (who.isConfined() && connect.variableHeader().isWillFlag()) {
+            refuse(refusalCode(Authentication.NOT_AUTHORIZED, mqtt5), "anonymous clients here may not leave a will");
+            return;
+        }
+        Workspace workspace = workspaces.apply(who.workspace());
+        if (!workspace.quotas().admitConnection()) {
+            refuse(refusalCode(QUOTA_EXCEEDED, mqtt5), "the workspace has its maximum of connections");
+            return;
+        }
+        admittedTo = workspace;
         identity = who;
-        admittedTo.connect(new ConnectRequest(this, connect, ok.clientId(), ok.assignedId(), ok.generatedId(),
+        workspace.sessions().connect(new ConnectRequest(this, connect, ok.clientId(), ok.assignedId(), ok.generatedId(),
                 ok.keepAlive(), ok.keepAliveAdjusted(), who));
     }
+
+    /** MQTT 5's "quota exceeded". */
+    private static final int QUOTA_EXCEEDED = 0x97;
 
     /** The CONNACK code of a refusal: 3.1.1 has only a few, so 5.0's reason codes map to the nearest. */
     static MqttConnectReturnCode refusalCode(int reasonCode, boolean mqtt5) {
@@ -401,7 +416,8 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
         }
         return switch (reasonCode) {
             case Authentication.BAD_USER_NAME_OR_PASSWORD -> MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
-            case Authentication.SERVER_BUSY, 0x88 -> MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
+            case Authentication.SERVER_BUSY, 0x88, QUOTA_EXCEEDED ->
+                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
             default -> MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
         };
     }

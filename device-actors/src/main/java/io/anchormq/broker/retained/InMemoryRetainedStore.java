@@ -5,19 +5,30 @@ import io.anchormq.broker.routing.TopicFilter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Retained messages in memory, by topic. Matching a wildcard filter scans all topics. */
 public final class InMemoryRetainedStore implements RetainedStore {
 
     private final ConcurrentHashMap<String, Message> byTopic = new ConcurrentHashMap<>();
+    /** Retained messages of clients' topics (not the broker's own {@code $} topics): what quotas count. */
+    private final AtomicInteger ofClients = new AtomicInteger();
 
     @Override
     public void accept(Message message) {
+        boolean client = !message.topic().startsWith("$");
         if (message.payload().length == 0) {
-            byTopic.remove(message.topic());
-        } else {
-            byTopic.put(message.topic(), message.withRetain(true));
+            if (byTopic.remove(message.topic()) != null && client) {
+                ofClients.decrementAndGet();
+            }
+        } else if (byTopic.put(message.topic(), message.withRetain(true)) == null && client) {
+            ofClients.incrementAndGet();
         }
+    }
+
+    @Override
+    public int sizeOfClientTopics() {
+        return ofClients.get();
     }
 
     @Override
@@ -41,7 +52,9 @@ public final class InMemoryRetainedStore implements RetainedStore {
 
     private void addUnlessExpired(Message m, long now, List<Message> result) {
         if (m.isExpired(now)) {
-            byTopic.remove(m.topic(), m);
+            if (byTopic.remove(m.topic(), m) && !m.topic().startsWith("$")) {
+                ofClients.decrementAndGet();
+            }
         } else {
             result.add(m);
         }

@@ -16,4 +16,7 @@ public interface RetainedStore {
     List<Message> matching(String filter);
 
     int size();
+
+    /** Retained messages of clients' topics, without the broker's own {@code $} topics (presence, metrics). */
+    int sizeOfClientTopics();
 }

@@ -15,7 +15,9 @@ public interface ClientConnection {
         /** Too many of the connection's publishes wait for the integrity log. */
         INTEGRITY_LOG,
         /** The connection's messages go to subscribers whose queues are full (back-pressure). */
-        CONGESTED_SUBSCRIBERS
+        CONGESTED_SUBSCRIBERS,
+        /** The workspace's inbound message or byte rate is overdrawn: read again once it has refilled. */
+        RATE_QUOTA
     }
 
     boolean isMqtt5();

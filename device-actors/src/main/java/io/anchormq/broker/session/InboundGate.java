@@ -24,6 +24,7 @@ final class InboundGate {
 
     private static final String FENCE_TIMER = "fence";
     private static final String BACK_PRESSURE_TIMER = "back-pressure";
+    private static final String RATE_TIMER = "rate-quota";
     /** In case the fence's wake-up is lost: the fence gives up on a ticket after a short while anyway. */
     private static final Duration FENCE_POLL = Duration.ofMillis(110);
     /**
@@ -42,6 +43,8 @@ final class InboundGate {
     /** Congested subscribers this session's publisher waits for, reading paused; identity set. */
     private final Set<Subscriber> waitingForSubscribers = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean awaitingFence;
+    /** The workspace's inbound rate is overdrawn: publishes wait (reading paused) until it has refilled. */
+    private boolean rateHeld;
 
     InboundGate(ActorRef<SessionActor.Command> self, Handle handle, TimerScheduler<SessionActor.Command> timers,
                 SessionRuntime rt) {
@@ -65,7 +68,7 @@ final class InboundGate {
 
     private boolean mustWait(InboundPacket packet) {
         return packet instanceof InboundPacket.Publish p
-                && (!waitingForSubscribers.isEmpty() || !fence.isClear(p.fencePosition()));
+                && (rateHeld || !waitingForSubscribers.isEmpty() || !fence.isClear(p.fencePosition()));
     }
 
     /** Processes held packets in order as far as nothing stops them (again). */
@@ -73,8 +76,8 @@ final class InboundGate {
         while (!held.isEmpty()) {
             SessionActor.Inbound next = held.peek();
             if (next.packet() instanceof InboundPacket.Publish p) {
-                if (!waitingForSubscribers.isEmpty()) {
-                    return; // a SubscriberUncongested or BackPressureElapsed calls back
+                if (rateHeld || !waitingForSubscribers.isEmpty()) {
+                    return; // a SubscriberUncongested, BackPressureElapsed or RateQuotaElapsed calls back
                 }
                 if (!fence.isClear(p.fencePosition())) {
                     awaitFence(p);
@@ -137,12 +140,34 @@ final class InboundGate {
     }
 
     /**
+     * The last publish overdrew the workspace's inbound rate: publishes read after it wait, and the socket is not
+     * read, for {@code millis} (what the overdraft takes to refill).
+     */
+    void pauseForRate(ClientConnection connection, long millis) {
+        if (!rateHeld) {
+            rateHeld = true;
+            connection.holdReading(ClientConnection.ReadHold.RATE_QUOTA, true);
+        }
+        timers.startSingleTimer(RATE_TIMER, new SessionActor.RateQuotaElapsed(), Duration.ofMillis(millis));
+    }
+
+    void onRateQuotaElapsed(ClientConnection connection, Consumer<SessionActor.Inbound> process) {
+        if (rateHeld) {
+            rateHeld = false;
+            connection.holdReading(ClientConnection.ReadHold.RATE_QUOTA, false);
+            release(process);
+        }
+    }
+
+    /**
      * The connection ended: nobody waits for subscribers any more, and its held packets are handed to {@code drop}
      * (acknowledged nowhere, only counted off) as far as the fence lets them go.
      */
     void connectionEnded(Consumer<SessionActor.Inbound> drop) {
         waitingForSubscribers.clear();
         timers.cancel(BACK_PRESSURE_TIMER);
+        rateHeld = false;
+        timers.cancel(RATE_TIMER);
         release(drop);
     }
 }

@@ -2,11 +2,13 @@ package io.anchormq.broker.session;
 
 import io.anchormq.broker.BrokerMetrics;
 import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.WorkspaceQuotas;
 import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.events.BrokerEvent;
 import io.anchormq.broker.events.BrokerEvents;
 import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.broker.message.Message;
+import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.routing.Publisher;
 import io.anchormq.broker.routing.Subscriber;
 import io.anchormq.broker.routing.TopicFilter;
@@ -37,10 +39,15 @@ final class InboundPublishes {
     private final BrokerEvents events;
     private final BrokerMetrics metrics;
     private final BrokerSettings settings;
+    private static final int QUOTA_EXCEEDED = 0x97;
+    private final WorkspaceQuotas quotas;
+    private final RetainedStore retained;
     /** Reused by every routing of a QoS 1/2 publish to collect congested recipients. */
     private final List<Subscriber> congestedRecipients = new ArrayList<>(2);
 
     InboundPublishes(SessionState state, PublishLogging logging, InboundGate gate, SessionRuntime rt) {
+        this.quotas = rt.quotas();
+        this.retained = rt.retained();
         this.state = state;
         this.logging = logging;
         this.gate = gate;
@@ -79,7 +86,11 @@ final class InboundPublishes {
         }
         metrics.messagesReceived.increment();
         AccessPolicy.Decision decision = topic.startsWith(SYS_PREFIX)
+                || !state.identity.mayUse(topic) || (state.identity.isConfined() && p.retain())
                 ? AccessPolicy.Decision.deny(AccessPolicy.NOT_AUTHORIZED) : access.onPublish(state.identity, state.clientId, topic);
+        if (decision.allowed()) {
+            decision = withinQuotas(p, topic, client);
+        }
         int reason;
         LoggedPublishes.Entry waitFor = null;
         if (decision.allowed()) {
@@ -114,6 +125,29 @@ final class InboundPublishes {
         if (p.qos() > 0) {
             logging.acknowledge(p.packetId(), p.qos(), reason, waitFor, client);
         }
+    }
+
+    /**
+     * The workspace's quotas on an allowed publish: its retained messages, and its inbound rates, which hold the
+     * publisher back (it is not read for a while) before they refuse anything.
+     */
+    private AccessPolicy.Decision withinQuotas(InboundPacket.Publish p, String topic, ConnectedClient client) {
+        int maxRetained = quotas.maxRetainedMessages();
+        if (maxRetained > 0 && p.retain() && p.payload().length > 0 && retained.sizeOfClientTopics() >= maxRetained
+                && retained.matching(topic).isEmpty()) {
+            metrics.quotaRefusals.increment();
+            return AccessPolicy.Decision.deny(QUOTA_EXCEEDED);
+        }
+        long holdMillis = quotas.takeInbound(p.payload().length);
+        if (holdMillis < 0) {
+            metrics.quotaRefusals.increment();
+            return AccessPolicy.Decision.deny(QUOTA_EXCEEDED);
+        }
+        if (holdMillis > 0) {
+            metrics.rateQuotaPauses.increment();
+            gate.pauseForRate(client.connection, holdMillis);
+        }
+        return AccessPolicy.Decision.ALLOW;
     }
 
     /** The topic of an MQTT 5 PUBLISH, its topic alias resolved; null after a protocol error. */

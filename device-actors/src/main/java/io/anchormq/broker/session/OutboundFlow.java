@@ -34,7 +34,7 @@ final class OutboundFlow {
         this.handle = handle;
         this.router = rt.router();
         this.metrics = rt.metrics();
-        this.maxQueued = rt.settings().maxQueuedMessages();
+        this.maxQueued = rt.queueBound();
     }
 
     /** A message the router delivered, for a client that is online. */

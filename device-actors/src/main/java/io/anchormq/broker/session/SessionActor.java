@@ -78,11 +78,17 @@ public final class SessionActor {
     record Stop() implements Command {
     }
 
+    /** The workspace's inbound rate has refilled: the connection held back for it is read again. */
+    record RateQuotaElapsed() implements Command {
+    }
+
     /** The workspace's access rules changed: subscriptions they no longer allow are removed. */
     record RecheckAccess() implements Command {
     }
 
     private static final String EXPIRY_TIMER = "expiry";
+    /** A confined anonymous client's session outlives its connection by a minute at most. */
+    static final long CONFINED_MAX_SESSION_EXPIRY = 60;
 
     private final ActorContext<Command> context;
     private final DeadlineTimers timers;
@@ -119,7 +125,7 @@ public final class SessionActor {
         this.rt = rt;
         this.clientId = clientId;
         this.directory = directory;
-        this.handle = new Handle(clientId, context.getSelf(), rt.settings().maxQueuedMessages());
+        this.handle = new Handle(clientId, context.getSelf(), rt.queueBound());
         this.gate = new InboundGate(context.getSelf(), handle, timers, rt);
         this.store = rt.sessions();
         adopt(store.open(clientId));
@@ -171,6 +177,7 @@ public final class SessionActor {
                 .onMessage(Stop.class, s -> onStop())
                 .onMessage(RecheckAccess.class, r -> subscriptions.recheckAccess() > 0 ? saved() : Behaviors.same())
                 // about a connection that is gone
+                .onMessage(RateQuotaElapsed.class, r -> Behaviors.same())
                 .onMessage(ConnectionLost.class, lost -> Behaviors.same())
                 .onMessage(Writable.class, w -> Behaviors.same())
                 .onMessage(SubscriberUncongested.class, u -> Behaviors.same())
@@ -224,6 +231,10 @@ public final class SessionActor {
                 // a CONNECT overtook the stop request; the directory only stops idle sessions, so this cannot happen
                 .onMessage(Stop.class, s -> Behaviors.same())
                 .onMessage(RecheckAccess.class, r -> subscriptions.recheckAccess() > 0 ? saved() : Behaviors.same())
+                .onMessage(RateQuotaElapsed.class, r -> {
+                    gate.onRateQuotaElapsed(client.connection, process);
+                    return afterPackets(client);
+                })
                 .build();
     }
 
@@ -257,7 +268,8 @@ public final class SessionActor {
         state.identity = request.identity();
 
         ConnectedClient client = ConnectedClient.of(request, a.sessionVersion(), rt.settings());
-        state.sessionExpiry = Math.min(client.requestedSessionExpiry, rt.settings().maxSessionExpiryInterval());
+        state.sessionExpiry = Math.min(client.requestedSessionExpiry, state.identity.isConfined()
+                ? CONFINED_MAX_SESSION_EXPIRY : rt.settings().maxSessionExpiryInterval());
         handle.online(true);
         ClientConnection connection = client.connection;
         connection.send(client.connAck(request, sessionPresent, state.sessionExpiry, rt.settings()));

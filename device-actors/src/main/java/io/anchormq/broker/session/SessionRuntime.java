@@ -2,6 +2,7 @@ package io.anchormq.broker.session;
 
 import io.anchormq.broker.BrokerMetrics;
 import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.WorkspaceQuotas;
 import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.events.BrokerEvents;
 import io.anchormq.broker.integrity.IntegrityLog;
@@ -21,5 +22,12 @@ record SessionRuntime(
         BrokerMetrics metrics,
         SessionStore sessions,
         IntegrityLog integrity,
-        SubscriptionFence fence) {
+        SubscriptionFence fence,
+        WorkspaceQuotas quotas) {
+
+    /** The bound of a new session's queue: the workspace's quota if it has one, else the broker's setting. */
+    int queueBound() {
+        int quota = quotas.maxQueuedMessages();
+        return quota > 0 ? quota : settings.maxQueuedMessages();
+    }
 }

@@ -2,6 +2,7 @@ package io.anchormq.broker.session;
 
 import io.anchormq.broker.BrokerMetrics;
 import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.WorkspaceQuotas;
 import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.events.BrokerEvents;
 import io.anchormq.broker.integrity.IntegrityLog;
@@ -28,7 +29,7 @@ public final class Sessions {
                     BrokerEvents events, AccessPolicy access, BrokerMetrics metrics, SessionStore store,
                     IntegrityLog integrity, SubscriptionFence fence, DispatcherSelector dispatcher) {
         this("sessions", system, settings, router, retained, events, access, metrics, store, integrity, fence,
-                dispatcher);
+                dispatcher, new WorkspaceQuotas());
     }
 
     /**
@@ -38,9 +39,9 @@ public final class Sessions {
     public Sessions(String name, ActorSystem<?> system, BrokerSettings settings, TopicRouter router,
                     RetainedStore retained, BrokerEvents events, AccessPolicy access, BrokerMetrics metrics,
                     SessionStore store, IntegrityLog integrity, SubscriptionFence fence,
-                    DispatcherSelector dispatcher) {
+                    DispatcherSelector dispatcher, WorkspaceQuotas quotas) {
         SessionRuntime runtime = new SessionRuntime(settings, router, retained, new Publisher(router, retained), events,
-                access, metrics, store, integrity, fence);
+                access, metrics, store, integrity, fence, quotas);
         this.metrics = metrics;
         this.directories = new SessionDirectories(name, system, runtime, sessionCount, DIRECTORY_SHARDS, dispatcher);
     }

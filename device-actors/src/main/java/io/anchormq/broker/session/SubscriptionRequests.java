@@ -1,6 +1,7 @@
 package io.anchormq.broker.session;
 
 import io.anchormq.broker.BrokerMetrics;
+import io.anchormq.broker.WorkspaceQuotas;
 import io.anchormq.broker.auth.AccessPolicy;
 import io.anchormq.broker.message.Message;
 import io.anchormq.broker.retained.RetainedStore;
@@ -39,6 +40,8 @@ final class SubscriptionRequests {
     private final RetainedStore retained;
     private final AccessPolicy access;
     private final BrokerMetrics metrics;
+    private final WorkspaceQuotas quotas;
+    private static final int QUOTA_EXCEEDED = 0x97;
     private final String receiptsTopic;
     /** The subscriptions that match the client's receipts topic, as a delivery template; null = none. */
     private Delivery receiptRoute;
@@ -52,6 +55,7 @@ final class SubscriptionRequests {
         this.retained = rt.retained();
         this.access = rt.access();
         this.metrics = rt.metrics();
+        this.quotas = rt.quotas();
         this.receiptsTopic = rt.settings().receiptsTopicPrefix() + state.clientId;
     }
 
@@ -114,6 +118,17 @@ final class SubscriptionRequests {
                 client.protocolError(metrics, MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
                         "No Local on a shared subscription");
                 return;
+            }
+            if (!state.identity.mayUse(parsed.filter()) || (state.identity.isConfined() && parsed.isShared())) {
+                codes[i] = v5 ? AccessPolicy.NOT_AUTHORIZED : 0x80; // a confined client: exact topics only
+                continue;
+            }
+            int maxSubscriptions = quotas.maxSubscriptionsPerClient();
+            if (maxSubscriptions > 0 && state.subscriptions.size() >= maxSubscriptions
+                    && !state.subscriptions.containsKey(ts.topicName())) {
+                metrics.quotaRefusals.increment();
+                codes[i] = v5 ? QUOTA_EXCEEDED : 0x80;
+                continue;
             }
             AccessPolicy.Decision decision = access.onSubscribe(state.identity, state.clientId, ts.topicName());
             if (!decision.allowed()) {

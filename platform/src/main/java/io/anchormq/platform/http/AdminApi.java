@@ -217,6 +217,7 @@ final class AdminApi {
         Workspace updated = new Workspace(w.id(), name == null ? w.name() : name, w.createdAt(), prefix,
                 publicRead == null ? w.logPublicRead() : publicRead, quotas(o, w.quotas()));
         workspaces.update(updated);
+        effects.workspaceChanged(updated.id());
         return ApiResponse.json(200, json(updated));
     }
 

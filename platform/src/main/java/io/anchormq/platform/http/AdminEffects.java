@@ -6,6 +6,9 @@ public interface AdminEffects {
     /** A workspace was created: its broker and log are opened. */
     void workspaceCreated(String workspace);
 
+    /** A workspace's settings changed (quotas, anonymous topics): they are in force at once. */
+    void workspaceChanged(String workspace);
+
     /** A workspace was deleted: its clients are disconnected, its broker closed. */
     void workspaceDeleted(String workspace);
 

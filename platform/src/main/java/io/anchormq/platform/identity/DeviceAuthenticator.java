@@ -8,6 +8,8 @@ import io.anchormq.platform.store.CertificateTable;
 import io.anchormq.platform.store.Credential;
 import io.anchormq.platform.store.CredentialTable;
 import io.anchormq.platform.store.IssuedCertificate;
+import io.anchormq.platform.store.Workspace;
+import io.anchormq.platform.store.WorkspaceTable;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -33,6 +35,9 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Authenticates devices against the identity store: a client certificate (on listeners that require one), a user
  * name and password (Argon2id), or nothing (anonymous, into the default workspace, where the listener allows it).
+ * A client that gives a workspace's id as its user name and no password is an anonymous client of that workspace
+ * if it admits them (it has an anonymous topic prefix), confined to exact topics below the prefix, on any listener:
+ * the workspace opted in, and the confinement is what makes that safe.
  *
  * <p>The store and the hash are slow for an event loop, so they run on a small pool of their own; when its queue is
  * full, clients are refused with 0x89 (server busy) rather than queued without bound. A password verified once is
@@ -45,6 +50,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
 
+    private final WorkspaceTable workspaces;
     private final CredentialTable credentials;
     private final CertificateTable certificates;
     private final ThreadPoolExecutor pool;
@@ -58,8 +64,9 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
      * @param threads threads that read the store and hash passwords
      * @param maxPending attempts waiting for them at most; more are refused as server busy
      */
-    public DeviceAuthenticator(CredentialTable credentials, CertificateTable certificates, int threads, int maxPending,
-                               Duration penaltyBase, Duration penaltyMax) {
+    public DeviceAuthenticator(WorkspaceTable workspaces, CredentialTable credentials, CertificateTable certificates,
+                               int threads, int maxPending, Duration penaltyBase, Duration penaltyMax) {
+        this.workspaces = workspaces;
         this.credentials = credentials;
         this.certificates = certificates;
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(maxPending),
@@ -123,6 +130,14 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
 
     private Authentication byPassword(ConnectAttempt attempt) {
         String username = attempt.username();
+        if (attempt.password() == null && username != null) {
+            // a user name that is a workspace admitting anonymous clients, and no password: a confined client there
+            Optional<Workspace> w = workspaces.find(username);
+            if (w.isPresent() && w.get().anonymousTopicPrefix() != null) {
+                return Authentication.admit(ClientIdentity.confined(w.get().id(), username,
+                        w.get().anonymousTopicPrefix()));
+            }
+        }
         List<Credential> rows = username == null ? List.of() : credentials.findByUsername(username);
         if (rows.isEmpty()) {
             // an unknown user name on a listener that admits anonymous clients is an anonymous client (as in

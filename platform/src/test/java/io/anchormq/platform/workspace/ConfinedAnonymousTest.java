@@ -1,0 +1,160 @@
+package io.anchormq.platform.workspace;
+
+import static io.anchormq.platform.testsupport.PahoTestClients.assertNothing;
+import static io.anchormq.platform.testsupport.PahoTestClients.unique;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.anchormq.platform.testsupport.AdminClient;
+import io.anchormq.platform.testsupport.BrokerFixture;
+import io.anchormq.platform.testsupport.PahoTestClients.V5;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The credential-presentation pattern: a verifier's workspace admits anonymous wallets confined to exact topics
+ * below a prefix. A wallet that knows a session's random topic reaches the verifier there, and nothing else: no
+ * wildcard or shared subscriptions, no retained messages, no will, a short session, and the broker logs nothing of
+ * it. The listener admits no other anonymous clients.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ConfinedAnonymousTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(5);
+    private BrokerFixture broker;
+    private AdminClient admin;
+
+    @BeforeAll
+    void start() {
+        // as on a public listener: no anonymous clients, but for the workspace that admits confined ones
+        broker = BrokerFixture.start("anchormq.listeners.mqtt.anonymous = false");
+        admin = AdminClient.of(broker);
+        AdminClient.Reply r = admin.call("POST", "/api/v1/workspaces",
+                "{\"id\": \"verifier\", \"anonymousTopicPrefix\": \"presentations/\"}");
+        assertEquals(201, r.status(), r.body());
+        admin.createDevice("verifier", "desk");
+        admin.createPassword("verifier", "desk", "verifier-desk", "desk password 1");
+    }
+
+    @AfterAll
+    void stop() {
+        broker.close();
+    }
+
+    private V5 wallet(MqttConnectionOptions o) throws Exception {
+        V5 c = new V5(broker.tcpUri(), unique("wallet"));
+        c.connect(o);
+        return c;
+    }
+
+    private static MqttConnectionOptions walletOptions() {
+        MqttConnectionOptions o = V5.options(true, 3600L);
+        o.setUserName("verifier"); // the workspace, no password
+        return o;
+    }
+
+    private V5 desk() throws Exception {
+        V5 c = new V5(broker.tcpUri(), unique("desk"));
+        MqttConnectionOptions o = V5.options(true, 0L);
+        o.setUserName("verifier-desk");
+        o.setPassword("desk password 1".getBytes(StandardCharsets.UTF_8));
+        c.connect(o);
+        return c;
+    }
+
+    private static int publish(V5 c, String topic, boolean retained) throws Exception {
+        MqttMessage m = new MqttMessage("offer".getBytes(StandardCharsets.UTF_8));
+        m.setQos(1);
+        m.setRetained(retained);
+        IMqttToken t = c.client.publish(topic, m);
+        try {
+            t.waitForCompletion(5000);
+        } catch (MqttException e) {
+            return e.getReasonCode();
+        }
+        int[] codes = t.getReasonCodes();
+        return codes == null || codes.length == 0 ? 0 : codes[0];
+    }
+
+    @Test
+    void aWalletReachesTheVerifierOnItsRandomTopicAndNothingElse() throws Exception {
+        String session = "presentations/" + unique("s");
+        try (V5 desk = desk()) {
+            desk.subscribe(session, 1);
+            try (V5 probe = new V5(broker.tcpUri(), unique("w"))) {
+                IMqttToken connected = probe.client.connect(walletOptions());
+                connected.waitForCompletion(5000);
+                assertEquals(60L, connected.getResponseProperties().getSessionExpiryInterval(),
+                        "the wallet's session expiry is capped");
+            }
+            try (V5 wallet = wallet(walletOptions())) {
+                assertEquals(1, wallet.subscribe(session + "/reply", 1), "an exact topic below the prefix");
+                assertEquals(0x87, wallet.subscribe("presentations/#", 1), "no wildcards");
+                assertEquals(0x87, wallet.subscribe("presentations/+", 1));
+                assertEquals(0x87, wallet.subscribe("$share/g/" + session, 1), "no shared subscriptions");
+                assertEquals(0x87, wallet.subscribe("devices/desk", 1), "nothing outside the prefix");
+                assertEquals(0x87, wallet.subscribe("$SYS/#", 1));
+
+                assertEquals(0, publish(wallet, session, false));
+                assertEquals("offer", desk.next(WAIT).text());
+                assertEquals(0x87, publish(wallet, session, true), "no retained messages");
+                assertEquals(0x87, publish(wallet, "devices/desk", false), "nothing outside the prefix");
+                assertNothing(desk.messages, Duration.ofMillis(300), "a refused publish delivered");
+            }
+        }
+    }
+
+    @Test
+    void aWalletMayNotLeaveAWillAndOtherAnonymousClientsAreRefused() throws Exception {
+        MqttConnectionOptions withWill = walletOptions();
+        withWill.setWill("presentations/x", new MqttMessage("gone".getBytes(StandardCharsets.UTF_8)));
+        try (V5 c = new V5(broker.tcpUri(), unique("will"))) {
+            assertEquals(0x87, assertThrows(MqttException.class, () -> c.connect(withWill)).getReasonCode());
+        }
+        try (V5 c = new V5(broker.tcpUri(), unique("anon"))) {
+            assertEquals(0x87, assertThrows(MqttException.class, () -> c.connect(V5.options(true, 0L)))
+                    .getReasonCode(), "no credentials, no workspace: refused on this listener");
+        }
+    }
+
+    @Test
+    void theBrokerLogsNothingOfAPresentation() throws Exception {
+        String session = "presentations/" + unique("log");
+        String clientId = unique("logged-wallet");
+        try (V5 w = new V5(broker.tcpUri(), clientId)) {
+            w.connect(walletOptions());
+            assertEquals(0x10, publish(w, session, false));
+        }
+        String deskId = unique("logged-desk");
+        try (V5 d = new V5(broker.tcpUri(), deskId)) {
+            MqttConnectionOptions o = V5.options(true, 0L);
+            o.setUserName("verifier-desk");
+            o.setPassword("desk password 1".getBytes(StandardCharsets.UTF_8));
+            d.connect(o);
+            assertEquals(0x10, publish(d, "desk/status", false)); // logged, for comparison
+        }
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest("offer".getBytes(StandardCharsets.UTF_8)));
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        AdminClient.Reply desk;
+        do {
+            Thread.sleep(100);
+            desk = admin.call("GET", "/log/verifier/lookup?clientId=" + deskId + "&topic=desk/status&payloadSha256="
+                    + sha, null);
+        } while (desk.json().get("indexes").isEmpty() && System.nanoTime() < deadline);
+        assertEquals(1, desk.json().get("indexes").size(), desk.body());
+        AdminClient.Reply wallet = admin.call("GET", "/log/verifier/lookup?clientId=" + clientId + "&topic="
+                + session + "&payloadSha256=" + sha, null);
+        assertEquals(0, wallet.json().get("indexes").size(), wallet.body());
+    }
+}
