@@ -30,7 +30,7 @@ class ListenerSettingsTest {
             assertEquals("127.0.0.1", l.host(), l.name());
             assertTrue(l.anonymousAllowed(), l.name() + ": auto on loopback");
         }
-        assertEquals(ClientAuth.OPTIONAL, listeners.get("mqtts").clientAuth());
+        assertEquals(ClientAuth.REQUIRE, listeners.get("mqtts").clientAuth());
         assertEquals(ClientAuth.OPTIONAL, listeners.get("wss").clientAuth());
         assertEquals("/mqtt", listeners.get("ws").path());
         assertEquals("127.0.0.1", ConfigFactory.load().getString("anchormq.http.host"));

@@ -33,7 +33,7 @@ class TlsListenerTest {
 
     @BeforeAll
     static void startBrokers() {
-        optional = BrokerFixture.start(); // client-auth = optional by default
+        optional = BrokerFixture.start("anchormq.listeners.mqtts.client-auth = optional");
         required = BrokerFixture.start("anchormq.listeners.mqtts.client-auth = required");
     }
 
