@@ -8,6 +8,7 @@ import io.anchormq.platform.store.CertificateTable;
 import io.anchormq.platform.store.Credential;
 import io.anchormq.platform.store.CredentialTable;
 import io.anchormq.platform.store.IssuedCertificate;
+import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -31,8 +32,10 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Authenticates devices against the identity store: a client certificate (on listeners that require one), a user
- * name and password (Argon2id), or nothing (anonymous, into the default workspace, where the listener allows it).
+ * Authenticates devices against the identity store: a client certificate (on listeners that require one), an
+ * access token as the password ({@link DeviceTokens}: any password of three base64url parts separated by dots is
+ * taken for one, whatever the user name, which may be left out), a user name and password (Argon2id), or nothing
+ * (anonymous, into the default workspace, where the listener allows it).
  *
  * <p>The store and the hash are slow for an event loop, so they run on a small pool of their own; when its queue is
  * full, clients are refused with 0x89 (server busy) rather than queued without bound. A password verified once is
@@ -47,6 +50,7 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
 
     private final CredentialTable credentials;
     private final CertificateTable certificates;
+    private final DeviceTokens tokens;
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
     private final FailurePenalty penalty;
@@ -58,10 +62,11 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
      * @param threads threads that read the store and hash passwords
      * @param maxPending attempts waiting for them at most; more are refused as server busy
      */
-    public DeviceAuthenticator(CredentialTable credentials, CertificateTable certificates, int threads, int maxPending,
-                               Duration penaltyBase, Duration penaltyMax) {
+    public DeviceAuthenticator(CredentialTable credentials, CertificateTable certificates, DeviceTokens tokens,
+                               int threads, int maxPending, Duration penaltyBase, Duration penaltyMax) {
         this.credentials = credentials;
         this.certificates = certificates;
+        this.tokens = tokens;
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(maxPending),
                 r -> {
                     Thread t = new Thread(r, "anchormq-auth");
@@ -93,7 +98,8 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
             pool.execute(() -> {
                 Authentication a;
                 try {
-                    a = byCertificate ? byCertificate(attempt) : byPassword(attempt);
+                    a = byCertificate ? byCertificate(attempt)
+                            : isToken(attempt.password()) ? byToken(attempt) : byPassword(attempt);
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                     return;
@@ -157,6 +163,28 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
             }
         }
         return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "bad user name or password");
+    }
+
+    private static boolean isToken(byte[] password) {
+        return password != null && DeviceTokens.isTokenShaped(new String(password, StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * A token the platform signed, whose credential row still exists (the device was not deleted) and is not
+     * revoked: its device, in its workspace. Its expiry is the token's own {@code exp}, checked with the clock skew.
+     */
+    private Authentication byToken(ConnectAttempt attempt) {
+        Optional<DeviceTokens.Bearer> bearer = tokens.verify(new String(attempt.password(), StandardCharsets.US_ASCII));
+        if (bearer.isEmpty()) {
+            return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "token not valid");
+        }
+        DeviceTokens.Bearer b = bearer.get();
+        Optional<Credential> row = credentials.find(b.id());
+        if (row.isEmpty() || !Credential.TOKEN.equals(row.get().kind()) || row.get().revokedAt() != null
+                || !row.get().workspaceId().equals(b.workspace()) || !row.get().deviceId().equals(b.device())) {
+            return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "token revoked or unknown");
+        }
+        return Authentication.admit(new ClientIdentity(b.workspace(), b.device(), attempt.username(), b.id()));
     }
 
     /** A certificate the platform CA issued, not revoked: its device, in its workspace. */
