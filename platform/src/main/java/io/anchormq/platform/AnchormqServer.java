@@ -17,6 +17,7 @@ import io.anchormq.platform.http.AdminEffects;
 import io.anchormq.platform.http.HttpServer;
 import io.anchormq.platform.identity.ApiKeys;
 import io.anchormq.platform.identity.DeviceAuthenticator;
+import io.anchormq.platform.identity.DeviceTokens;
 import io.anchormq.platform.listeners.MqttListeners;
 import io.anchormq.platform.pki.PlatformCa;
 import io.anchormq.platform.store.Database;
@@ -91,6 +92,7 @@ public final class AnchormqServer implements AutoCloseable {
         }
         // before anything starts: a CA that cannot be read or made is a configuration error
         PlatformCa pki = PlatformCa.open(config);
+        DeviceTokens tokens = DeviceTokens.open(config);
         BrokerSettings settings = BrokerSettings.from(config);
         AnchoringSettings anchoringSettings = AnchoringSettings.from(config);
         // what was started, closed in reverse if a later part fails
@@ -100,7 +102,7 @@ public final class AnchormqServer implements AutoCloseable {
             started.add(database);
             Tables tables = Tables.of(database);
             DeviceAuthenticator authenticator = new DeviceAuthenticator(tables.workspaces(), tables.credentials(),
-                    tables.certificates(),
+                    tables.certificates(), tokens,
                     config.getInt("anchormq.auth.threads"), config.getInt("anchormq.auth.max-pending"),
                     config.getDuration("anchormq.auth.failure-delay"),
                     config.getDuration("anchormq.auth.max-failure-delay"));
@@ -141,7 +143,7 @@ public final class AnchormqServer implements AutoCloseable {
                     + " (readable by this user only); use it as 'Authorization: Bearer <key>'", f.toAbsolutePath()));
             IntegrityLogs openLogs = logs;
             HttpServer http = HttpServer.bind(system, config.getString("anchormq.http.host"),
-                    config.getInt("anchormq.http.port"), tables, keys, pki,
+                    config.getInt("anchormq.http.port"), tables, keys, pki, tokens,
                     effects,
                     workspace -> openLogs == null ? java.util.Optional.empty() : openLogs.find(workspace));
             mqtt.descriptions().forEach(log::info);

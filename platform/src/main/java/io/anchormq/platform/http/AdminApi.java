@@ -8,6 +8,7 @@ import io.anchormq.platform.identity.ApiKeys;
 import io.anchormq.platform.identity.Caller;
 import io.anchormq.platform.identity.PasswordHash;
 import io.anchormq.platform.identity.DeviceAuthenticator;
+import io.anchormq.platform.identity.DeviceTokens;
 import io.anchormq.platform.pki.CsrRejectedException;
 import io.anchormq.platform.pki.PlatformCa;
 import io.anchormq.platform.store.AclRule;
@@ -96,20 +97,22 @@ final class AdminApi {
     private final AclTable acl;
     private final CertificateTable certificates;
     private final PlatformCa pki;
+    private final DeviceTokens tokens;
     private final ApiKeyTable apiKeyTable;
     private final ApiKeys apiKeys;
     private final AdminEffects effects;
     private final List<Endpoint> endpoints;
 
     AdminApi(WorkspaceTable workspaces, DeviceTable devices, CredentialTable credentials, AclTable acl,
-             CertificateTable certificates, PlatformCa pki, ApiKeyTable apiKeyTable, ApiKeys apiKeys,
-             AdminEffects effects, String openApiDocument) {
+             CertificateTable certificates, PlatformCa pki, DeviceTokens tokens, ApiKeyTable apiKeyTable,
+             ApiKeys apiKeys, AdminEffects effects, String openApiDocument) {
         this.workspaces = workspaces;
         this.devices = devices;
         this.credentials = credentials;
         this.acl = acl;
         this.certificates = certificates;
         this.pki = pki;
+        this.tokens = tokens;
         this.apiKeyTable = apiKeyTable;
         this.apiKeys = apiKeys;
         this.effects = effects;
@@ -134,6 +137,13 @@ final class AdminApi {
                         true, this::revokeCredential),
                 new Endpoint("DELETE", "/api/v1/workspaces/{workspace}/devices/{device}/credentials/{credential}",
                         true, this::deleteCredential),
+                new Endpoint("POST", "/api/v1/workspaces/{workspace}/devices/{device}/tokens", true,
+                        this::issueToken),
+                new Endpoint("GET", "/api/v1/jwks.json", false,
+                        r -> new ApiResponse(200, "application/json", tokens.keys().publicSet().toString())),
+                new Endpoint("GET", "/api/v1/token-keys", true, this::listTokenKeys),
+                new Endpoint("POST", "/api/v1/token-keys", true, this::addTokenKey),
+                new Endpoint("DELETE", "/api/v1/token-keys/{kid}", true, this::removeTokenKey),
                 new Endpoint("GET", "/api/v1/workspaces/{workspace}/devices/{device}/certificates", true,
                         this::listCertificates),
                 new Endpoint("POST", "/api/v1/workspaces/{workspace}/devices/{device}/certificates", true,
@@ -311,6 +321,11 @@ final class AdminApi {
         if (expiresAt != null && !expiresAt.isAfter(Instant.now())) {
             throw ApiError.badRequest("expiresAt", "expiresAt must be in the future");
         }
+        if (password != null && DeviceTokens.isTokenShaped(password)) {
+            // at CONNECT it would be taken for an access token, and never match
+            throw ApiError.badRequest("password", "password must not look like an access token"
+                    + " (three base64url parts separated by dots)");
+        }
         boolean made = password == null;
         if (made) {
             byte[] random = new byte[18];
@@ -346,6 +361,90 @@ final class AdminApi {
         credentials.delete(c.id());
         effects.credentialRevoked(c.id());
         return new ApiResponse(204, "application/json", "");
+    }
+
+    // ---- access tokens ------------------------------------------------------------------------------------------
+
+    /**
+     * A new access token (a JWT the device presents as its MQTT password). Its id is a credential's, stored before
+     * the token is signed, so that it is listed with the device's credentials and revoked as they are; the token
+     * itself is shown once and not kept.
+     */
+    private ApiResponse issueToken(ApiRequest r) {
+        Device d = visibleDevice(r);
+        requireAdmin(r, d.workspaceId());
+        ObjectNode o = r.object(Set.of("expiresIn"));
+        Duration lifetime = lifetime(o.get("expiresIn"));
+        Instant now = Instant.now();
+        Instant expiresAt = DeviceTokens.expiry(now, lifetime);
+        Credential c = credentials.create(new Credential(DeviceTokens.newId(), d.workspaceId(), d.id(),
+                Credential.TOKEN, null, null, now, expiresAt, null));
+        DeviceTokens.Issued issued = tokens.sign(c.id(), d.workspaceId(), d.id(), now, expiresAt);
+        ObjectNode out = json(c);
+        out.put("token", issued.token());
+        out.put("keyId", issued.keyId());
+        return ApiResponse.json(201, out);
+    }
+
+    /** {@code expiresIn}: an ISO-8601 duration ("P30D", "PT12H") or a number of seconds; absent: the default. */
+    private Duration lifetime(com.fasterxml.jackson.databind.JsonNode v) {
+        if (v == null || v.isNull()) {
+            return tokens.defaultLifetime();
+        }
+        Duration d = null;
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            d = Duration.ofSeconds(v.asLong());
+        } else if (v.isTextual()) {
+            try {
+                d = Duration.parse(v.textValue());
+            } catch (java.time.format.DateTimeParseException e) {
+                d = null;
+            }
+        }
+        if (d == null || d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(tokens.maxLifetime()) > 0) {
+            throw ApiError.badRequest("expiresIn", "expiresIn must be an ISO-8601 duration such as \"P30D\" or a"
+                    + " number of seconds, from 1 second to " + tokens.maxLifetime().toSeconds() + " seconds");
+        }
+        return d.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    }
+
+    private ApiResponse listTokenKeys(ApiRequest r) {
+        requirePlatformAdmin(r);
+        ArrayNode out = JSON.createArrayNode();
+        List<com.nimbusds.jose.jwk.JWK> keys = tokens.keys().publicSet().getKeys();
+        for (int i = 0; i < keys.size(); i++) {
+            out.add(json(keys.get(i), i == keys.size() - 1));
+        }
+        return ApiResponse.json(200, out);
+    }
+
+    /** A new signing key: it signs the tokens issued from now on; the older keys still verify theirs. */
+    private ApiResponse addTokenKey(ApiRequest r) {
+        requirePlatformAdmin(r);
+        return ApiResponse.json(201, json(tokens.keys().add().toPublicJWK(), true));
+    }
+
+    /** Removes a key: the tokens it signed are refused from now on (clients connected with them stay). */
+    private ApiResponse removeTokenKey(ApiRequest r) {
+        requirePlatformAdmin(r);
+        boolean removed;
+        try {
+            removed = tokens.keys().remove(r.param("kid"));
+        } catch (IllegalStateException e) {
+            throw ApiError.badRequest("kid", e.getMessage());
+        }
+        if (!removed) {
+            throw ApiError.notFound("no token key " + r.param("kid"));
+        }
+        return new ApiResponse(204, "application/json", "");
+    }
+
+    private static ObjectNode json(com.nimbusds.jose.jwk.JWK key, boolean signing) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("kid", key.getKeyID());
+        n.put("createdAt", key.getIssueTime() == null ? null : key.getIssueTime().toInstant().toString());
+        n.put("signing", signing);
+        return n;
     }
 
     // ---- certificates -------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package io.anchormq.platform.http;
 
 import io.anchormq.platform.anchoring.AnchoringService;
 import io.anchormq.platform.identity.ApiKeys;
+import io.anchormq.platform.identity.DeviceTokens;
 import io.anchormq.platform.pki.PlatformCa;
 import io.anchormq.platform.store.Tables;
 import io.anchormq.platform.store.Workspace;
@@ -42,7 +43,7 @@ public final class HttpServer implements AutoCloseable {
      * @param logs a workspace's open integrity log, if it has one (none when the log is off)
      */
     public static HttpServer bind(ActorSystem<?> system, String host, int port, Tables tables, ApiKeys keys,
-                                  PlatformCa pki, AdminEffects effects,
+                                  PlatformCa pki, DeviceTokens tokens, AdminEffects effects,
                                   Function<String, Optional<AnchoringService>> logs) {
         ExecutorService blocking = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "anchormq-admin-api");
@@ -50,7 +51,7 @@ public final class HttpServer implements AutoCloseable {
             return t;
         });
         AdminApi admin = new AdminApi(tables.workspaces(), tables.devices(), tables.credentials(), tables.acls(),
-                tables.certificates(), pki, tables.apiKeys(), keys, effects, openApiDocument());
+                tables.certificates(), pki, tokens, tables.apiKeys(), keys, effects, openApiDocument());
         LogApi.ReadAccess logAccess = (workspace, authorization) -> {
             Optional<Workspace> w = tables.workspaces().find(workspace);
             return w.isPresent() && (w.get().logPublicRead()

@@ -10,6 +10,7 @@ import io.anchormq.platform.store.CredentialTable;
 import io.anchormq.platform.store.IssuedCertificate;
 import io.anchormq.platform.store.Workspace;
 import io.anchormq.platform.store.WorkspaceTable;
+import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -33,11 +34,13 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Authenticates devices against the identity store: a client certificate (on listeners that require one), a user
- * name and password (Argon2id), or nothing (anonymous, into the default workspace, where the listener allows it).
- * A client that gives a workspace's id as its user name and no password is an anonymous client of that workspace
- * if it admits them (it has an anonymous topic prefix), confined to exact topics below the prefix, on any listener:
- * the workspace opted in, and the confinement is what makes that safe.
+ * Authenticates devices against the identity store: a client certificate (on listeners that require one), an
+ * access token as the password ({@link DeviceTokens}: any password of three base64url parts separated by dots is
+ * taken for one, whatever the user name, which may be left out), a user name and password (Argon2id), or nothing
+ * (anonymous, into the default workspace, where the listener allows it). A client that gives a workspace's id as
+ * its user name and no password is an anonymous client of that workspace if it admits them (it has an anonymous
+ * topic prefix), confined to exact topics below the prefix, on any listener: the workspace opted in, and the
+ * confinement is what makes that safe.
  *
  * <p>The store and the hash are slow for an event loop, so they run on a small pool of their own; when its queue is
  * full, clients are refused with 0x89 (server busy) rather than queued without bound. A password verified once is
@@ -53,6 +56,7 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
     private final WorkspaceTable workspaces;
     private final CredentialTable credentials;
     private final CertificateTable certificates;
+    private final DeviceTokens tokens;
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
     private final FailurePenalty penalty;
@@ -65,10 +69,12 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
      * @param maxPending attempts waiting for them at most; more are refused as server busy
      */
     public DeviceAuthenticator(WorkspaceTable workspaces, CredentialTable credentials, CertificateTable certificates,
-                               int threads, int maxPending, Duration penaltyBase, Duration penaltyMax) {
+                               DeviceTokens tokens, int threads, int maxPending, Duration penaltyBase,
+                               Duration penaltyMax) {
         this.workspaces = workspaces;
         this.credentials = credentials;
         this.certificates = certificates;
+        this.tokens = tokens;
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(maxPending),
                 r -> {
                     Thread t = new Thread(r, "anchormq-auth");
@@ -100,7 +106,8 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
             pool.execute(() -> {
                 Authentication a;
                 try {
-                    a = byCertificate ? byCertificate(attempt) : byPassword(attempt);
+                    a = byCertificate ? byCertificate(attempt)
+                            : isToken(attempt.password()) ? byToken(attempt) : byPassword(attempt);
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                     return;
@@ -172,6 +179,28 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
             }
         }
         return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "bad user name or password");
+    }
+
+    private static boolean isToken(byte[] password) {
+        return password != null && DeviceTokens.isTokenShaped(new String(password, StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * A token the platform signed, whose credential row still exists (the device was not deleted) and is not
+     * revoked: its device, in its workspace. Its expiry is the token's own {@code exp}, checked with the clock skew.
+     */
+    private Authentication byToken(ConnectAttempt attempt) {
+        Optional<DeviceTokens.Bearer> bearer = tokens.verify(new String(attempt.password(), StandardCharsets.US_ASCII));
+        if (bearer.isEmpty()) {
+            return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "token not valid");
+        }
+        DeviceTokens.Bearer b = bearer.get();
+        Optional<Credential> row = credentials.find(b.id());
+        if (row.isEmpty() || !Credential.TOKEN.equals(row.get().kind()) || row.get().revokedAt() != null
+                || !row.get().workspaceId().equals(b.workspace()) || !row.get().deviceId().equals(b.device())) {
+            return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "token revoked or unknown");
+        }
+        return Authentication.admit(new ClientIdentity(b.workspace(), b.device(), attempt.username(), b.id()));
     }
 
     /** A certificate the platform CA issued, not revoked: its device, in its workspace. */

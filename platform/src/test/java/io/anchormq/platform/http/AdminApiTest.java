@@ -63,6 +63,7 @@ class AdminApiTest {
                 JsonNode security = m.getValue().get("security");
                 String path = p.getKey().replace("{workspace}", "docs").replace("{device}", "dev-1")
                         .replace("{credential}", "no-such-credential").replace("{key}", "no-such-key").replace("{rule}", "no-such-rule").replace("{serial}", "abc123")
+                        .replace("{kid}", "no-such-kid")
                         .replace("{tilePath}", "0/000").replace("{index}", "0");
                 JsonNode body = m.getValue().get("requestBody");
                 ops.add(new Operation(m.getKey().toUpperCase(), p.getKey(), path, body != null,
@@ -89,7 +90,7 @@ class AdminApiTest {
             }
         }
         Set<String> live = new TreeSet<>();
-        for (AdminApi.Endpoint e : new AdminApi(null, null, null, null, null, null, null, null, null, "").endpoints()) {
+        for (AdminApi.Endpoint e : new AdminApi(null, null, null, null, null, null, null, null, null, null, "").endpoints()) {
             live.add(e.method() + " " + e.template());
         }
         assertEquals(live, documented);

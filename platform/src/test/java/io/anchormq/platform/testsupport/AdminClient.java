@@ -107,6 +107,12 @@ public final class AdminClient {
                 + credential + "/revoke", null));
     }
 
+    /** An access token of the device ({@code body}: null or e.g. {"expiresIn": "P1D"}); returns the answer. */
+    public JsonNode issueToken(String workspace, String device, String body) {
+        return expect(201, call("POST", "/api/v1/workspaces/" + workspace + "/devices/" + device + "/tokens", body))
+                .json();
+    }
+
     /** A workspace API key of the role; returns the key. */
     public String workspaceKey(String workspace, String role) {
         return expect(201, call("POST", "/api/v1/workspaces/" + workspace + "/api-keys",
