@@ -53,7 +53,8 @@ public final class Workspace {
         this.publisher = new Publisher(router, retained);
         String name = URLEncoder.encode(id, StandardCharsets.UTF_8) + "~" + generation;
         this.sessions = new Sessions(
-                ClientIdentity.DEFAULT_WORKSPACE.equals(id) && generation == 0 ? "sessions" : "sessions-" + name, system,
+                ClientIdentity.DEFAULT_WORKSPACE.equals(id) && generation == 0 ? "sessions" : "sessions-" + name,
+                system,
                 settings, router, retained, events, resources.accessPolicy(id), metrics, resources.sessionStore(id),
                 resources.integrityLog(id), fence, dispatcher, quotas);
         ActorRef<BrokerEvent> presence = system.systemActorOf(

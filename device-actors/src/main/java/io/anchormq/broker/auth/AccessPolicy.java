@@ -1,8 +1,8 @@
 package io.anchormq.broker.auth;
 
 /**
- * The access hook consulted on SUBSCRIBE and PUBLISH (who may connect at all is the {@link Authenticator}'s). Implementations are called from session actors and
- * connection handlers concurrently, so they must be thread-safe and must not block.
+ * The access hook consulted on SUBSCRIBE and PUBLISH (who may connect at all is the {@link Authenticator}'s).
+ * Implementations are called from session actors concurrently, so they must be thread-safe and must not block.
  */
 public interface AccessPolicy {
 

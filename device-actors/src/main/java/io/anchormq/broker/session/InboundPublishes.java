@@ -87,7 +87,8 @@ final class InboundPublishes {
         metrics.messagesReceived.increment();
         AccessPolicy.Decision decision = topic.startsWith(SYS_PREFIX)
                 || !state.identity.mayUse(topic) || (state.identity.isConfined() && p.retain())
-                ? AccessPolicy.Decision.deny(AccessPolicy.NOT_AUTHORIZED) : access.onPublish(state.identity, state.clientId, topic);
+                ? AccessPolicy.Decision.deny(AccessPolicy.NOT_AUTHORIZED)
+                : access.onPublish(state.identity, state.clientId, topic);
         if (decision.allowed()) {
             decision = withinQuotas(p, topic, client);
         }

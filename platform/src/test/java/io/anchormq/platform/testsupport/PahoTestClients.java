@@ -224,6 +224,32 @@ public final class PahoTestClients {
             return o;
         }
 
+        /** Clean start, no session expiry, with a user name and (if not null) a password. */
+        public static org.eclipse.paho.mqttv5.client.MqttConnectionOptions login(String username, String password) {
+            org.eclipse.paho.mqttv5.client.MqttConnectionOptions o = options(true, 0L);
+            o.setUserName(username);
+            o.setPassword(password == null ? null : utf8(password));
+            return o;
+        }
+
+        /**
+         * Publishes at QoS 1 and returns the PUBACK's reason code (0 delivered, 0x10 no subscribers, 0x80 and up
+         * refused), also when Paho reports the refusal as an exception.
+         */
+        public int publishReason(String topic, String payload, boolean retained) throws Exception {
+            org.eclipse.paho.mqttv5.common.MqttMessage m = new org.eclipse.paho.mqttv5.common.MqttMessage(utf8(payload));
+            m.setQos(1);
+            m.setRetained(retained);
+            org.eclipse.paho.mqttv5.client.IMqttToken t = client.publish(topic, m);
+            try {
+                t.waitForCompletion(OP_TIMEOUT_MS * 2);
+            } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+                return e.getReasonCode();
+            }
+            int[] codes = t.getReasonCodes();
+            return codes == null || codes.length == 0 ? 0 : codes[0];
+        }
+
         public org.eclipse.paho.mqttv5.client.IMqttToken connect(
                 org.eclipse.paho.mqttv5.client.MqttConnectionOptions options) throws Exception {
             org.eclipse.paho.mqttv5.client.IMqttToken t = client.connect(options);

@@ -7,12 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.anchormq.platform.testsupport.AdminClient;
 import io.anchormq.platform.testsupport.BrokerFixture;
 import io.anchormq.platform.testsupport.PahoTestClients.V5;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,26 +48,8 @@ class AclTest {
 
     private V5 as(String device, String clientId) throws Exception {
         V5 c = new V5(broker.tcpUri(), clientId);
-        MqttConnectionOptions o = V5.options(true, 0L);
-        o.setUserName(device);
-        o.setPassword((device.startsWith("sensor") ? "sensor password 1" : "display password 1")
-                .getBytes(StandardCharsets.UTF_8));
-        c.connect(o);
+        c.connect(V5.login(device, device.startsWith("sensor") ? "sensor password 1" : "display password 1"));
         return c;
-    }
-
-    /** The reason code of a QoS 1 PUBACK (0 = accepted and delivered, 0x10 = accepted, no subscribers). */
-    private static int publishReason(V5 c, String topic) throws Exception {
-        MqttMessage m = new MqttMessage("v".getBytes(StandardCharsets.UTF_8));
-        m.setQos(1);
-        IMqttToken t = c.client.publish(topic, m);
-        try {
-            t.waitForCompletion(5000);
-        } catch (MqttException e) {
-            return e.getReasonCode();
-        }
-        int[] codes = t.getReasonCodes();
-        return codes == null || codes.length == 0 ? 0 : codes[0];
     }
 
     private void rules(String json) {
@@ -90,17 +67,17 @@ class AclTest {
             assertEquals(0x87, display.subscribe("other/#", 1), "no rule allows it");
             assertEquals(0x87, sensor.subscribe("plant/#", 1), "sensors may only publish");
 
-            assertEquals(0, publishReason(sensor, "plant/sensor-1/temp"));
+            assertEquals(0, sensor.publishReason("plant/sensor-1/temp", "v", false));
             assertEquals("v", display.next(WAIT).text());
-            assertEquals(0x87, publishReason(sensor, "plant/sensor-2/temp"), "%d is the device's own id only");
-            assertEquals(0x87, publishReason(display, "plant/display-1/temp"), "display-1 is not in the group");
+            assertEquals(0x87, sensor.publishReason("plant/sensor-2/temp", "v", false), "%d is the device's own id only");
+            assertEquals(0x87, display.publishReason("plant/display-1/temp", "v", false), "display-1 is not in the group");
             assertNothing(display.messages, QUIET, "a refused publish delivered");
 
             // the display may now subscribe only to its own branch: its live plant/+/temp subscription goes at once
             rules("""
                     [{"subjectKind": "group", "subject": "sensors", "action": "publish", "topic": "plant/%d/#", "permission": "allow"},
                      {"subjectKind": "device", "subject": "display-1", "action": "subscribe", "topic": "plant/display-1/#", "permission": "allow"}]""");
-            assertEquals(NO_SUBSCRIBERS, publishReason(sensor, "plant/sensor-1/temp"), "the subscription is gone");
+            assertEquals(NO_SUBSCRIBERS, sensor.publishReason("plant/sensor-1/temp", "v", false), "the subscription is gone");
             assertNothing(display.messages, QUIET, "delivery on a subscription the new rules removed");
             assertEquals(0x87, display.subscribe("plant/+/temp", 1));
             assertEquals(1, display.subscribe("plant/display-1/#", 1));
@@ -113,13 +90,13 @@ class AclTest {
                 [{"subjectKind": "group", "subject": "writers", "action": "publish", "topic": "board/#", "permission": "allow"},
                  {"subjectKind": "any", "action": "subscribe", "topic": "board/#", "permission": "allow"}]""");
         try (V5 display = as("display-1", unique("g"))) {
-            assertEquals(0x87, publishReason(display, "board/1"));
+            assertEquals(0x87, display.publishReason("board/1", "v", false));
             assertEquals(200, admin.call("PATCH", "/api/v1/workspaces/plant/devices/display-1",
                     "{\"groups\": [\"writers\"]}").status());
-            assertEquals(NO_SUBSCRIBERS, publishReason(display, "board/1"), "accepted, nobody subscribed");
+            assertEquals(NO_SUBSCRIBERS, display.publishReason("board/1", "v", false), "accepted, nobody subscribed");
             assertEquals(200, admin.call("PATCH", "/api/v1/workspaces/plant/devices/display-1",
                     "{\"groups\": []}").status());
-            assertEquals(0x87, publishReason(display, "board/1"));
+            assertEquals(0x87, display.publishReason("board/1", "v", false));
         }
     }
 
@@ -134,7 +111,7 @@ class AclTest {
         // a client id with a wildcard would turn the rule into inbox/+/# : the rule does not apply to it at all
         try (V5 sly = as("display-1", "+")) {
             assertEquals(0x87, sly.subscribe("inbox/+/#", 1));
-            assertEquals(0x87, publishReason(sly, "inbox/x/y"));
+            assertEquals(0x87, sly.publishReason("inbox/x/y", "v", false));
         }
     }
 

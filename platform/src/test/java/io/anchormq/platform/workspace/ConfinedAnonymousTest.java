@@ -65,25 +65,8 @@ class ConfinedAnonymousTest {
 
     private V5 desk() throws Exception {
         V5 c = new V5(broker.tcpUri(), unique("desk"));
-        MqttConnectionOptions o = V5.options(true, 0L);
-        o.setUserName("verifier-desk");
-        o.setPassword("desk password 1".getBytes(StandardCharsets.UTF_8));
-        c.connect(o);
+        c.connect(V5.login("verifier-desk", "desk password 1"));
         return c;
-    }
-
-    private static int publish(V5 c, String topic, boolean retained) throws Exception {
-        MqttMessage m = new MqttMessage("offer".getBytes(StandardCharsets.UTF_8));
-        m.setQos(1);
-        m.setRetained(retained);
-        IMqttToken t = c.client.publish(topic, m);
-        try {
-            t.waitForCompletion(5000);
-        } catch (MqttException e) {
-            return e.getReasonCode();
-        }
-        int[] codes = t.getReasonCodes();
-        return codes == null || codes.length == 0 ? 0 : codes[0];
     }
 
     @Test
@@ -105,10 +88,10 @@ class ConfinedAnonymousTest {
                 assertEquals(0x87, wallet.subscribe("devices/desk", 1), "nothing outside the prefix");
                 assertEquals(0x87, wallet.subscribe("$SYS/#", 1));
 
-                assertEquals(0, publish(wallet, session, false));
+                assertEquals(0, wallet.publishReason(session, "offer", false));
                 assertEquals("offer", desk.next(WAIT).text());
-                assertEquals(0x87, publish(wallet, session, true), "no retained messages");
-                assertEquals(0x87, publish(wallet, "devices/desk", false), "nothing outside the prefix");
+                assertEquals(0x87, wallet.publishReason(session, "offer", true), "no retained messages");
+                assertEquals(0x87, wallet.publishReason("devices/desk", "offer", false), "nothing outside the prefix");
                 assertNothing(desk.messages, Duration.ofMillis(300), "a refused publish delivered");
             }
         }
@@ -133,15 +116,12 @@ class ConfinedAnonymousTest {
         String clientId = unique("logged-wallet");
         try (V5 w = new V5(broker.tcpUri(), clientId)) {
             w.connect(walletOptions());
-            assertEquals(0x10, publish(w, session, false));
+            assertEquals(0x10, w.publishReason(session, "offer", false));
         }
         String deskId = unique("logged-desk");
         try (V5 d = new V5(broker.tcpUri(), deskId)) {
-            MqttConnectionOptions o = V5.options(true, 0L);
-            o.setUserName("verifier-desk");
-            o.setPassword("desk password 1".getBytes(StandardCharsets.UTF_8));
-            d.connect(o);
-            assertEquals(0x10, publish(d, "desk/status", false)); // logged, for comparison
+            d.connect(V5.login("verifier-desk", "desk password 1"));
+            assertEquals(0x10, d.publishReason("desk/status", "offer", false)); // logged, for comparison
         }
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest("offer".getBytes(StandardCharsets.UTF_8)));

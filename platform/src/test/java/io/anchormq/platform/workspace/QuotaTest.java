@@ -65,24 +65,7 @@ class QuotaTest {
     }
 
     private static MqttConnectionOptions options(String ws) {
-        MqttConnectionOptions o = V5.options(true, 0L);
-        o.setUserName(ws + "-d");
-        o.setPassword((ws + " password 1").getBytes(StandardCharsets.UTF_8));
-        return o;
-    }
-
-    private static int publish(V5 c, String topic, boolean retained) throws Exception {
-        MqttMessage m = new MqttMessage("x".getBytes(StandardCharsets.UTF_8));
-        m.setQos(1);
-        m.setRetained(retained);
-        IMqttToken t = c.client.publish(topic, m);
-        try {
-            t.waitForCompletion(10_000);
-        } catch (MqttException e) {
-            return e.getReasonCode();
-        }
-        int[] codes = t.getReasonCodes();
-        return codes == null || codes.length == 0 ? 0 : codes[0];
+        return V5.login(ws + "-d", ws + " password 1");
     }
 
     private static Mqtt5SubAckReasonCode subscribe(Mqtt5BlockingClient c, String filter) {
@@ -131,9 +114,9 @@ class QuotaTest {
             assertEquals(Mqtt5SubAckReasonCode.GRANTED_QOS_1, subscribe(hive, "a/2"),
                     "replacing a subscription is not a new one");
 
-            assertEquals(0x10, publish(c, "keep/" + unique("r"), true), "the first retained message");
-            assertEquals(QUOTA_EXCEEDED, publish(c, "keep/" + unique("r"), true), "a second topic retained");
-            assertEquals(0x10, publish(c, "plain/x", false), "non-retained publishes go on");
+            assertEquals(0x10, c.publishReason("keep/" + unique("r"), "x", true), "the first retained message");
+            assertEquals(QUOTA_EXCEEDED, c.publishReason("keep/" + unique("r"), "x", true), "a second topic retained");
+            assertEquals(0x10, c.publishReason("plain/x", "x", false), "non-retained publishes go on");
         } finally {
             hive.disconnect();
             quotas("{\"maxSubscriptionsPerClient\": null, \"maxRetainedMessages\": null}");
