@@ -42,6 +42,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.function.Function;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -89,7 +90,9 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     private volatile ActorRef<SessionActor.Command> session;
     /** Who the client is, once authentication admitted it. */
     private volatile ClientIdentity identity;
-    /** Its workspace, once admitted (event loop only); it counts the connection against its quota. */
+    /** Its authentication while it runs (event loop only). */
+    private CompletionStage<Authentication> authenticating;
+        /** Its workspace, once admitted (event loop only); it counts the connection against its quota. */
     private Workspace admittedTo;
     /** Its workspace's counters, once attached: they count the connection too (event loop only). */
     private BrokerMetrics workspaceMetrics;
@@ -258,6 +261,10 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
         }
         State was = state;
         state = State.CLOSED;
+        if (authenticating != null) {
+            // an authenticator may skip the work for a connection that is gone (it waited in a queue, say)
+            authenticating.toCompletableFuture().cancel(false);
+        }
         readBeforeConnAck.drop();
         writes.release();
         if (was == State.ATTACHED && !graceful) {
@@ -365,7 +372,8 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
         ConnectAttempt attempt = new ConnectAttempt(ListenerProfile.of(channel), ok.clientId(),
                 connect.payload().userName(), connect.payload().passwordInBytes(), peerCertificate(), remoteAddress(),
                 mqtt5);
-        authenticator.authenticate(attempt).whenComplete((authentication, failure) -> {
+        authenticating = authenticator.authenticate(attempt);
+        authenticating.whenComplete((authentication, failure) -> {
             if (channel.eventLoop().inEventLoop()) {
                 onAuthenticated(connect, ok, authentication, failure);
             } else {

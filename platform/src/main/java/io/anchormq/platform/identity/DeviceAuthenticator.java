@@ -104,6 +104,9 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
         CompletableFuture<Authentication> result = new CompletableFuture<>();
         try {
             pool.execute(() -> {
+                if (result.isDone()) {
+                    return; // the connection went away while it waited (cancelled): no hash for nobody
+                }
                 Authentication a;
                 try {
                     a = byCertificate ? byCertificate(attempt)

@@ -12,7 +12,7 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
 /**
  * Argon2id password hashes (BouncyCastle) in the PHC string format that other tools read:
  * {@code $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>} (unpadded base64). The parameters are OWASP's minimum for
- * Argon2id (19 MiB, two passes, one lane): about 25 ms per hash on this kind of machine, which is why verified
+ * Argon2id (19 MiB, two passes, one lane): 25 ms (idle) to 80 ms (busy) of a core per hash on this kind of machine, which is why verified
  * passwords are remembered by the authenticator rather than hashed again at every reconnect.
  */
 public final class PasswordHash {
