@@ -72,6 +72,17 @@ public final class ClientSecurity {
      */
     public static ClientSecurity of(boolean tls, File caFile, String certPattern, String keyPattern, String providerName,
                                     boolean resume, String usernamePattern, String passwordPattern, int identities) {
+        return of(tls, caFile, certPattern, keyPattern, providerName, resume, null, usernamePattern, passwordPattern,
+                identities);
+    }
+
+    /**
+     * @param ciphers cipher suites offered (e.g. TLS_AES_128_GCM_SHA256, so that brokers whose TLS prefers different
+     *     suites negotiate the same one); null = the provider's defaults
+     */
+    public static ClientSecurity of(boolean tls, File caFile, String certPattern, String keyPattern, String providerName,
+                                    boolean resume, List<String> ciphers, String usernamePattern,
+                                    String passwordPattern, int identities) {
         if (identities < 1) {
             throw new IllegalArgumentException("--identities must be at least 1");
         }
@@ -105,6 +116,9 @@ public final class ClientSecurity {
             TrustManagerFactory trust = caFile == null ? null : RememberingTrust.of(caFile);
             for (int i = 0; i < contextsNeeded; i++) {
                 SslContextBuilder b = SslContextBuilder.forClient().sslProvider(p);
+                if (ciphers != null) {
+                    b.ciphers(ciphers);
+                }
                 if (caFile != null) {
                     b.trustManager(trust);
                 }

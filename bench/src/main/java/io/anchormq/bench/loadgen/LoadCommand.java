@@ -103,6 +103,10 @@ public final class LoadCommand implements Callable<Integer> {
             description = "auto (OpenSSL when netty-tcnative is on the class path, else the JDK), jdk or openssl (default: ${DEFAULT-VALUE}).")
     String tlsProvider;
 
+    @Option(names = "--tls-ciphers", split = ",",
+            description = "Cipher suites to offer, comma-separated (e.g. TLS_AES_128_GCM_SHA256) (default: the provider's).")
+    java.util.List<String> tlsCiphers;
+
     @Option(names = "--tls-resume",
             description = "Resume TLS sessions across connections (default: every connection makes a full handshake).")
     boolean tlsResume;
@@ -166,7 +170,7 @@ public final class LoadCommand implements Callable<Integer> {
                 connectRate, connectConcurrency, mqtt5(protocol), keepAlive,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(),
                 tls || username != null || password != null
-                        ? ClientSecurity.of(tls, caFile, cert, key, tlsProvider, tlsResume, username, password, identities)
+                        ? ClientSecurity.of(tls, caFile, cert, key, tlsProvider, tlsResume, tlsCiphers, username, password, identities)
                         : ClientSecurity.NONE);
     }
 
