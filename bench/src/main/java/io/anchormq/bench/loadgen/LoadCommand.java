@@ -104,7 +104,8 @@ public final class LoadCommand implements Callable<Integer> {
     String tlsProvider;
 
     @Option(names = "--tls-ciphers", split = ",",
-            description = "Cipher suites to offer, comma-separated (e.g. TLS_AES_128_GCM_SHA256) (default: the provider's).")
+            description = "Cipher suites to offer, comma-separated (e.g. TLS_AES_128_GCM_SHA256) (default: the provider's). "
+                    + "BoringSSL (the openssl provider) ignores it for TLS 1.3, whose suites it does not let a client choose.")
     java.util.List<String> tlsCiphers;
 
     @Option(names = "--tls-resume",
