@@ -344,6 +344,10 @@ RATE='.connectionsPerSecond | round'
 TPUT='.outPerSecond | round'
 CORES='.cpu.brokerCores * 100 | round / 100'
 P99='.latencyMillis.p99 * 100 | round / 100'
+# the broker's CPU per connection (ms) and per message (µs): steadier than the rates on a machine shared with other
+# work, and not capped by a saturated generator
+PERCONN='if .connectionsPerSecond > 0 then .cpu.brokerCores / .connectionsPerSecond * 1000 * 100 | round / 100 else "–" end'
+PERMSG='if .outPerSecond > 0 then .cpu.brokerCores / .outPerSecond * 1e6 * 10 | round / 10 else "–" end'
 {
   echo "- date: $STARTED; rounds: $ROUNDS, interleaved (each scenario on anchormq, then on Mosquitto; the list repeated)"
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average before $LOAD_BEFORE, after $LOAD_AFTER (other work shares it)"
@@ -357,13 +361,13 @@ P99='.latencyMillis.p99 * 100 | round / 100'
     echo
     echo "Figures of each round (round 1 / round 2 ...); ratios from the medians. Generator CPU in bold: saturated (> 90 % of its CPUs)."
     echo
-    echo "| connection rate (conn/s) | anchormq | Mosquitto | anchormq / Mosquitto | anchormq broker CPU | Mosquitto broker CPU | generator CPU (a ; M) |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
+    echo "| connection rate (conn/s) | anchormq | Mosquitto | anchormq / Mosquitto | anchormq broker CPU | Mosquitto broker CPU | broker CPU ms per connection (a ; M) | generator CPU (a ; M) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     for row in "conn-tcp:TCP, anonymous" "conn-password-shared:TCP, password, one shared user" "conn-password-cold:TCP, password, each device its own (first connect)" "conn-password-warm:TCP, password, each device its own (reconnect)" "conn-tls:TLS, anonymous (server certificate only)" "conn-mtls:mutual TLS (client certificates)"; do
       f=${row%%:*}; what=${row#*:}
       [ -n "$(ls "$WORK/$mode"/*/anchormq/"$f".json 2>/dev/null)" ] || continue
       a=$(median "$mode" anchormq "$f" "$RATE"); m=$(median "$mode" mosquitto "$f" "$RATE")
-      echo "| $what | $(figs "$mode" anchormq "$f" "$RATE") | $(figs "$mode" mosquitto "$f" "$RATE") | $(ratio "$a" "$m") | $(figs "$mode" anchormq "$f" "$CORES") | $(figs "$mode" mosquitto "$f" "$CORES") | $(gens "$mode" anchormq "$f") ; $(gens "$mode" mosquitto "$f") |"
+      echo "| $what | $(figs "$mode" anchormq "$f" "$RATE") | $(figs "$mode" mosquitto "$f" "$RATE") | $(ratio "$a" "$m") | $(figs "$mode" anchormq "$f" "$CORES") | $(figs "$mode" mosquitto "$f" "$CORES") | $(figs "$mode" anchormq "$f" "$PERCONN") ; $(figs "$mode" mosquitto "$f" "$PERCONN") | $(gens "$mode" anchormq "$f") ; $(gens "$mode" mosquitto "$f") |"
     done
     echo
     echo "Cost against plain TCP anonymous (connection rate over that of conn-tcp, medians; below 1 = slower):"
@@ -378,13 +382,13 @@ P99='.latencyMillis.p99 * 100 | round / 100'
     done
     if [ -n "$(ls "$WORK/$mode"/*/anchormq/p2p-tcp.json 2>/dev/null)" ]; then
       echo
-      echo "| p2p QoS 1, 1,000 pairs, 64 B (out msg/s) | anchormq | Mosquitto | anchormq / Mosquitto | p99 latency ms (a ; M) | anchormq broker CPU | Mosquitto broker CPU | generator CPU (a ; M) |"
-      echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+      echo "| p2p QoS 1, 1,000 pairs, 64 B (out msg/s) | anchormq | Mosquitto | anchormq / Mosquitto | p99 latency ms (a ; M) | anchormq broker CPU | Mosquitto broker CPU | broker CPU µs per message (a ; M) | generator CPU (a ; M) |"
+      echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
       for row in "p2p-tcp:TCP" "p2p-tls:TLS"; do
         f=${row%%:*}; what=${row#*:}
         [ -n "$(ls "$WORK/$mode"/*/anchormq/"$f".json 2>/dev/null)" ] || continue
         a=$(median "$mode" anchormq "$f" "$TPUT"); m=$(median "$mode" mosquitto "$f" "$TPUT")
-        echo "| $what | $(figs "$mode" anchormq "$f" "$TPUT") | $(figs "$mode" mosquitto "$f" "$TPUT") | $(ratio "$a" "$m") | $(figs "$mode" anchormq "$f" "$P99") ; $(figs "$mode" mosquitto "$f" "$P99") | $(figs "$mode" anchormq "$f" "$CORES") | $(figs "$mode" mosquitto "$f" "$CORES") | $(gens "$mode" anchormq "$f") ; $(gens "$mode" mosquitto "$f") |"
+        echo "| $what | $(figs "$mode" anchormq "$f" "$TPUT") | $(figs "$mode" mosquitto "$f" "$TPUT") | $(ratio "$a" "$m") | $(figs "$mode" anchormq "$f" "$P99") ; $(figs "$mode" mosquitto "$f" "$P99") | $(figs "$mode" anchormq "$f" "$CORES") | $(figs "$mode" mosquitto "$f" "$CORES") | $(figs "$mode" anchormq "$f" "$PERMSG") ; $(figs "$mode" mosquitto "$f" "$PERMSG") | $(gens "$mode" anchormq "$f") ; $(gens "$mode" mosquitto "$f") |"
       done
       echo
       echo "TLS / TCP p2p throughput (medians): anchormq $(ratio "$(median "$mode" anchormq p2p-tls "$TPUT")" "$(median "$mode" anchormq p2p-tcp "$TPUT")"), Mosquitto $(ratio "$(median "$mode" mosquitto p2p-tls "$TPUT")" "$(median "$mode" mosquitto p2p-tcp "$TPUT")")."
