@@ -18,6 +18,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +55,8 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     private final MqttQoS qos;
 
     final CompletableFuture<BenchClient> ready = new CompletableFuture<>();
+    /** Its number among all the run's connections: which identity (credential, certificate) it uses. */
+    int identity;
     private Channel channel;
     private long connectStartNanos;
     private volatile boolean closingByUs;
@@ -170,11 +173,32 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         latencies = run.latencies();
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            sendConnect(ctx);
+            return;
+        }
+        // CONNECT once the handshake is done, so that a failed handshake is reported as such
+        tls.handshakeFuture().addListener(done -> {
+            if (done.isSuccess()) {
+                run.negotiated(tls.engine().getSession());
+                sendConnect(ctx);
+            } else {
+                fail("TLS handshake failed: " + done.cause());
+                ctx.close();
+            }
+        });
+    }
+
+    private void sendConnect(ChannelHandlerContext ctx) {
+        ClientSecurity security = spec.security();
         ctx.writeAndFlush(MqttMessageBuilders.connect()
                 .clientId(clientId)
                 .protocolVersion(spec.mqtt5() ? MqttVersion.MQTT_5 : MqttVersion.MQTT_3_1_1)
                 .cleanSession(true)
                 .keepAlive(spec.keepAliveSeconds())
+                .username(security.username(identity))
+                .password(security.password(identity))
                 .build());
     }
 

@@ -86,6 +86,44 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Event loop threads for the publishers, and as many again for the subscribers (default: number of cores).")
     Integer threads;
 
+    @Option(names = "--tls", description = "Connect over TLS (give --port the broker's TLS port).")
+    boolean tls;
+
+    @Option(names = "--cafile", description = "PEM CA certificate the broker's certificate must chain to (default: the JDK's trust store).")
+    java.io.File caFile;
+
+    @Option(names = "--cert",
+            description = "Client certificate chain (PEM) for mutual TLS; may contain %%d: connection k uses identity k mod --identities.")
+    String cert;
+
+    @Option(names = "--key", description = "The client certificate's private key (PEM, PKCS#8 unencrypted); may contain %%d like --cert.")
+    String key;
+
+    @Option(names = "--tls-provider", defaultValue = "auto",
+            description = "auto (OpenSSL when netty-tcnative is on the class path, else the JDK), jdk or openssl (default: ${DEFAULT-VALUE}).")
+    String tlsProvider;
+
+    @Option(names = "--tls-ciphers", split = ",",
+            description = "Cipher suites to offer, comma-separated (e.g. TLS_AES_128_GCM_SHA256) (default: the provider's). "
+                    + "BoringSSL (the openssl provider) ignores it for TLS 1.3, whose suites it does not let a client choose.")
+    java.util.List<String> tlsCiphers;
+
+    @Option(names = "--tls-resume",
+            description = "Resume TLS sessions across connections (default: every connection makes a full handshake).")
+    boolean tlsResume;
+
+    @Option(names = {"--username", "--username-pattern"},
+            description = "User name in every CONNECT; may contain %%d (e.g. u%%d): connection k uses identity k mod --identities; without, all share it.")
+    String username;
+
+    @Option(names = {"--password", "--password-pattern"},
+            description = "Password in every CONNECT; may contain %%d like --username.")
+    String password;
+
+    @Option(names = "--identities", defaultValue = "1",
+            description = "How many provisioned identities the %%d patterns cycle through (0..N-1) (default: ${DEFAULT-VALUE}).")
+    int identities;
+
     @Option(names = "--broker-pid",
             description = "The broker's process id: its CPU time over the measured window is reported as the cores it used.")
     Long brokerPid;
@@ -131,7 +169,10 @@ public final class LoadCommand implements Callable<Integer> {
                 inflight, seconds(warmup), seconds(duration), seconds(drainTimeout), seconds(drainQuiet),
                 seconds(connectTimeout),
                 connectRate, connectConcurrency, mqtt5(protocol), keepAlive,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors());
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(),
+                tls || username != null || password != null
+                        ? ClientSecurity.of(tls, caFile, cert, key, tlsProvider, tlsResume, tlsCiphers, username, password, identities)
+                        : ClientSecurity.NONE);
     }
 
     private Optional<ProcessHandle> broker() {

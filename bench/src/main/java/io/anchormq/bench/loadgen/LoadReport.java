@@ -12,6 +12,8 @@ import org.HdrHistogram.Histogram;
  * What one load run measured. Rates count only the measured window (after the warm-up); integrity counts
  * (lost, duplicated, out of order) cover every message of the run.
  *
+ * @param security transport and credentials: "TCP, anonymous", "TLS (JDK, full handshakes), client certificate ..."
+ * @param tlsSession the first TLS session's protocol and cipher suite ("TLSv1.3 TLS_AES_128_GCM_SHA256"); empty for TCP
  * @param acknowledged QoS 1/2 PUBLISHes the broker acknowledged (PUBACK, PUBCOMP): accepted, whatever became of them
  * @param expected deliveries the subscribers should have received in all (fan-out: sent × subscribers)
  * @param inPerSecond PUBLISHes written by the publishers per second during the measured window
@@ -27,6 +29,8 @@ public record LoadReport(
         int port,
         String scenario,
         String protocol,
+        String security,
+        String tlsSession,
         int qos,
         int clients,
         int subscribers,
@@ -139,6 +143,7 @@ public record LoadReport(
                     seconds(warmupSeconds), seconds(durationSeconds)));
         }
         out.append(System.lineSeparator());
+        row(out, "transport", security + (tlsSession.isEmpty() ? "" : ", " + tlsSession));
         row(out, "connections", String.format(Locale.ROOT, "%d of %d in %.2f s (%.0f conn/s)", connected, connections,
                 connectSeconds, connectionsPerSecond));
         row(out, "connect time", connectMillis.line());

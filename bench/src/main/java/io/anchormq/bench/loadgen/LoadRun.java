@@ -55,6 +55,8 @@ public final class LoadRun {
     private final List<BenchClient> publishers = new ArrayList<>();
     private final List<BenchClient> idle = new ArrayList<>();
     private DeliveryLedger ledger;
+    /** The first TLS session's protocol and cipher suite, for the report; empty for plain TCP. */
+    private final java.util.concurrent.atomic.AtomicReference<String> tlsSession = new java.util.concurrent.atomic.AtomicReference<>("");
     private volatile long measureFromNanos = Long.MAX_VALUE;
     private volatile long stopNanos = Long.MIN_VALUE;
 
@@ -159,6 +161,10 @@ public final class LoadRun {
         if (setupErrors.incrementAndGet() <= KEPT_ERRORS) {
             errors.add(problem);
         }
+    }
+
+    void negotiated(javax.net.ssl.SSLSession session) {
+        tlsSession.compareAndSet("", session.getProtocol() + " " + session.getCipherSuite());
     }
 
     void connectTime(long nanos) {
@@ -316,6 +322,13 @@ public final class LoadRun {
             default -> throw new IllegalStateException();
         }
         ledger = new DeliveryLedger(sinks);
+        // connection k (in the order they connect) uses identity k mod --identities
+        int k = 0;
+        for (List<BenchClient> group : List.of(subscribers, publishers, idle)) {
+            for (BenchClient c : group) {
+                c.identity = k++;
+            }
+        }
     }
 
     /**
@@ -353,6 +366,9 @@ public final class LoadRun {
                 @Override
                 protected void initChannel(Channel ch) {
                     int maxPacket = Math.max(1 << 20, spec.payloadSize() + 4096);
+                    if (spec.security().tls()) {
+                        ch.pipeline().addLast("tls", spec.security().handler(ch.alloc(), c.identity, spec.host(), spec.port()));
+                    }
                     ch.pipeline()
                             .addLast("frames", new MqttFrames(c, maxPacket))
                             .addLast("decoder", new MqttDecoder(maxPacket))
@@ -473,6 +489,7 @@ public final class LoadRun {
         boolean messages = spec.scenario() != Scenario.CONN;
         return new LoadReport(
                 spec.label(), spec.host(), spec.port(), spec.scenario().label(), spec.mqtt5() ? "5.0" : "3.1.1",
+                spec.security().describe(), tlsSession.get(),
                 spec.qos(), spec.clients(), spec.scenario() == Scenario.SHARED ? spec.groupMembers() : subscribers.size(),
                 publishers.size(), spec.payloadSize(), spec.ratePerPublisher(), spec.inflight(),
                 spec.warmup().toMillis() / 1000.0, window,

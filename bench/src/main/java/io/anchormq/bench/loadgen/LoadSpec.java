@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param inflight most unacknowledged QoS 1/2 PUBLISHes per publisher (lowered to the broker's Receive Maximum)
  * @param connectRate connections opened per second; 0 = as fast as {@code connectConcurrency} allows
  * @param mqtt5 MQTT 5.0 instead of 3.1.1
+ * @param security TLS and credentials of the connections ({@link ClientSecurity#NONE}: plain TCP, anonymous)
  */
 public record LoadSpec(
         String label,
@@ -34,9 +35,23 @@ public record LoadSpec(
         int connectConcurrency,
         boolean mqtt5,
         int keepAliveSeconds,
-        int threads) {
+        int threads,
+        ClientSecurity security) {
+
+    /** Plain TCP, anonymous. */
+    public LoadSpec(String label, String host, int port, Scenario scenario, int clients, int groupMembers, int qos,
+                    int payloadSize, double ratePerPublisher, int inflight, Duration warmup, Duration duration,
+                    Duration drainTimeout, Duration drainQuiet, Duration connectTimeout, double connectRate,
+                    int connectConcurrency, boolean mqtt5, int keepAliveSeconds, int threads) {
+        this(label, host, port, scenario, clients, groupMembers, qos, payloadSize, ratePerPublisher, inflight, warmup,
+                duration, drainTimeout, drainQuiet, connectTimeout, connectRate, connectConcurrency, mqtt5,
+                keepAliveSeconds, threads, ClientSecurity.NONE);
+    }
 
     public LoadSpec {
+        if (security == null) {
+            throw new IllegalArgumentException("security is ClientSecurity.NONE for plain TCP, not null");
+        }
         if (clients < 1 || groupMembers < 1) {
             throw new IllegalArgumentException("clients and group members must be at least 1");
         }
