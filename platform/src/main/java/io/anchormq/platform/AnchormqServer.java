@@ -16,6 +16,7 @@ import io.anchormq.platform.anchoring.IntegrityLogs;
 import io.anchormq.platform.http.AdminEffects;
 import io.anchormq.platform.http.HttpServer;
 import io.anchormq.platform.identity.ApiKeys;
+import io.anchormq.platform.identity.CertificateNames;
 import io.anchormq.platform.identity.DeviceAuthenticator;
 import io.anchormq.platform.identity.DeviceTokens;
 import io.anchormq.platform.listeners.MqttListeners;
@@ -101,8 +102,8 @@ public final class AnchormqServer implements AutoCloseable {
             Database database = Database.open(StoreSettings.from(config, dataDir));
             started.add(database);
             Tables tables = Tables.of(database);
-            DeviceAuthenticator authenticator = new DeviceAuthenticator(tables.workspaces(), tables.credentials(),
-                    tables.certificates(), tokens,
+            DeviceAuthenticator authenticator = new DeviceAuthenticator(tables.workspaces(), tables.devices(),
+                    tables.credentials(), tables.certificates(), CertificateNames.from(config), tokens,
                     config.getInt("anchormq.auth.threads"), config.getInt("anchormq.auth.max-pending"),
                     config.getDuration("anchormq.auth.failure-delay"),
                     config.getDuration("anchormq.auth.max-failure-delay"));

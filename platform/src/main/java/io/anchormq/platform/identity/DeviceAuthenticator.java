@@ -7,6 +7,7 @@ import io.anchormq.broker.auth.ConnectAttempt;
 import io.anchormq.platform.store.CertificateTable;
 import io.anchormq.platform.store.Credential;
 import io.anchormq.platform.store.CredentialTable;
+import io.anchormq.platform.store.DeviceTable;
 import io.anchormq.platform.store.IssuedCertificate;
 import io.anchormq.platform.store.Workspace;
 import io.anchormq.platform.store.WorkspaceTable;
@@ -56,6 +57,8 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
     private final WorkspaceTable workspaces;
     private final CredentialTable credentials;
     private final CertificateTable certificates;
+    private final DeviceTable devices;
+    private final CertificateNames certificateNames;
     private final DeviceTokens tokens;
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
@@ -68,10 +71,12 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
      * @param threads threads that read the store and hash passwords
      * @param maxPending attempts waiting for them at most; more are refused as server busy
      */
-    public DeviceAuthenticator(WorkspaceTable workspaces, CredentialTable credentials, CertificateTable certificates,
-                               DeviceTokens tokens, int threads, int maxPending, Duration penaltyBase,
-                               Duration penaltyMax) {
+    public DeviceAuthenticator(WorkspaceTable workspaces, DeviceTable devices, CredentialTable credentials,
+                               CertificateTable certificates, CertificateNames certificateNames, DeviceTokens tokens,
+                               int threads, int maxPending, Duration penaltyBase, Duration penaltyMax) {
         this.workspaces = workspaces;
+        this.devices = devices;
+        this.certificateNames = certificateNames;
         this.credentials = credentials;
         this.certificates = certificates;
         this.tokens = tokens;
@@ -211,12 +216,29 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
         String serial = attempt.clientCertificate().getSerialNumber().toString(16);
         Optional<IssuedCertificate> issued = certificates.find(serial);
         Instant now = Instant.now();
-        if (issued.isEmpty() || issued.get().revokedAt() != null || now.isAfter(issued.get().notAfter())) {
-            return Authentication.refuse(Authentication.NOT_AUTHORIZED, "certificate not issued to a device");
+        if (issued.isEmpty()) {
+            return byCertificateName(attempt);
+        }
+        if (issued.get().revokedAt() != null || now.isAfter(issued.get().notAfter())) {
+            return Authentication.refuse(Authentication.NOT_AUTHORIZED, "certificate revoked or expired");
         }
         IssuedCertificate c = issued.get();
         return Authentication.admit(new ClientIdentity(c.workspaceId(), c.deviceId(), attempt.username(),
                 certificateCredential(c.serial())));
+    }
+
+    /**
+     * A certificate the platform did not issue (an operator's CA signed it; the handshake checked the chain, expiry
+     * and the revoked set): its CN, or the configured kind of subject alternative name, names a device of the
+     * configured workspace, which must exist.
+     */
+    private Authentication byCertificateName(ConnectAttempt attempt) {
+        String device = certificateNames.deviceOf(attempt.clientCertificate());
+        if (device == null || devices.find(certificateNames.workspace(), device).isEmpty()) {
+            return Authentication.refuse(Authentication.NOT_AUTHORIZED, "the certificate names no device");
+        }
+        return Authentication.admit(new ClientIdentity(certificateNames.workspace(), device, attempt.username(),
+                certificateCredential(attempt.clientCertificate().getSerialNumber().toString(16))));
     }
 
     /** The credential id a client authenticated by a certificate carries: revoking the certificate names it. */
