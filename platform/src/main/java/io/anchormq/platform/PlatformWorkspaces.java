@@ -13,6 +13,7 @@ import io.anchormq.platform.acl.WorkspaceAcls;
 import io.anchormq.platform.anchoring.IntegrityLogs;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Each workspace's stores, log and access policy. The default workspace keeps the stores the server was started
@@ -23,8 +24,8 @@ final class PlatformWorkspaces implements WorkspaceResources {
     private final IntegrityLogs logs;
     private final AccessPolicy access;
     private final WorkspaceAcls acls;
-    /** Each workspace's anonymous topic prefix, if it has one: those topics are not logged. */
-    private final Map<String, String> anonymousTopics = new ConcurrentHashMap<>();
+    /** Each workspace's anonymous topic prefix (null inside: none): those topics are not logged. */
+    private final Map<String, AtomicReference<String>> anonymousTopics = new ConcurrentHashMap<>();
     private final SessionStore defaultSessions;
     private final RetainedStore defaultRetained;
 
@@ -61,10 +62,11 @@ final class PlatformWorkspaces implements WorkspaceResources {
             return IntegrityLog.NONE;
         }
         IntegrityLog log = logs.open(workspace);
+        AtomicReference<String> anonymousPrefix = anonymousTopicsOf(workspace);
         return new IntegrityLog() {
             @Override
             public Coverage coverage(String topic, int qos) {
-                String prefix = anonymousTopics.get(workspace);
+                String prefix = anonymousPrefix.get();
                 return prefix != null && topic.startsWith(prefix) ? Coverage.NONE : log.coverage(topic, qos);
             }
 
@@ -87,11 +89,12 @@ final class PlatformWorkspaces implements WorkspaceResources {
 
     /** The workspace's anonymous topic prefix changed (null: it admits no anonymous clients any more). */
     void anonymousTopicsChanged(String workspace, String prefix) {
-        if (prefix == null) {
-            anonymousTopics.remove(workspace);
-        } else {
-            anonymousTopics.put(workspace, prefix);
-        }
+        anonymousTopicsOf(workspace).set(prefix);
+    }
+
+    /** The workspace's prefix, held where its log's wrapper reads it on every publish without a map lookup. */
+    private AtomicReference<String> anonymousTopicsOf(String workspace) {
+        return anonymousTopics.computeIfAbsent(workspace, w -> new AtomicReference<>());
     }
 
     @Override

@@ -200,13 +200,14 @@ final class AdminApi {
                 ApiRequest.text(o, "anonymousTopicPrefix", false, TOPIC_PREFIX,
                         "a topic prefix ending in '/', without wildcards"),
                 publicRead != null && publicRead, quotas(o, null));
+        Workspace stored;
         try {
-            workspaces.create(w);
+            stored = workspaces.create(w);
         } catch (StoreConflict e) {
             throw ApiError.conflict("id", "workspace " + id + " exists");
         }
         effects.workspaceCreated(id);
-        return ApiResponse.json(201, json(workspaces.find(id).orElse(w)));
+        return ApiResponse.json(201, json(stored));
     }
 
     private ApiResponse getWorkspace(ApiRequest r) {
@@ -258,15 +259,16 @@ final class AdminApi {
         String id = ApiRequest.text(o, "id", true, DEVICE_ID,
                 "1 to 128 letters, digits, '.', '_', ':' and '-', starting with a letter or digit");
         List<String> groups = groups(o);
+        Device stored;
         try {
-            devices.create(new Device(w.id(), id, Instant.now(), groups));
+            stored = devices.create(new Device(w.id(), id, Instant.now(), groups));
         } catch (StoreConflict e) {
             throw ApiError.conflict("id", "device " + id + " exists in workspace " + w.id());
         }
         if (!groups.isEmpty()) {
             effects.accessRulesChanged(w.id());
         }
-        return ApiResponse.json(201, json(devices.find(w.id(), id).orElseThrow()));
+        return ApiResponse.json(201, json(stored));
     }
 
     private ApiResponse getDevice(ApiRequest r) {
@@ -277,11 +279,13 @@ final class AdminApi {
         Device d = visibleDevice(r);
         requireAdmin(r, d.workspaceId());
         ObjectNode o = r.object(Set.of("groups"));
-        if (o.has("groups")) {
-            devices.setGroups(d.workspaceId(), d.id(), groups(o));
-            effects.accessRulesChanged(d.workspaceId());
+        if (!o.has("groups")) {
+            return ApiResponse.json(200, json(d));
         }
-        return ApiResponse.json(200, json(devices.find(d.workspaceId(), d.id()).orElseThrow()));
+        Device updated = devices.setGroups(d.workspaceId(), d.id(), groups(o))
+                .orElseThrow(() -> ApiError.notFound("no device " + d.id() + " in workspace " + d.workspaceId()));
+        effects.accessRulesChanged(d.workspaceId());
+        return ApiResponse.json(200, json(updated));
     }
 
     private ApiResponse deleteDevice(ApiRequest r) {
@@ -661,11 +665,9 @@ final class AdminApi {
     private ApiResponse revokeWorkspaceKey(ApiRequest r) {
         Workspace w = visibleWorkspace(r);
         requireAdmin(r, w.id());
-        ApiKey k = apiKeyTable.list(w.id()).stream().filter(x -> x.id().equals(r.param("key"))).findFirst()
+        ApiKey k = keyOf(w.id(), r.param("key"))
                 .orElseThrow(() -> ApiError.notFound("no API key " + r.param("key") + " in workspace " + w.id()));
-        apiKeyTable.revoke(k.id(), Instant.now());
-        return ApiResponse.json(200, json(apiKeyTable.list(w.id()).stream().filter(x -> x.id().equals(k.id()))
-                .findFirst().orElse(k)));
+        return ApiResponse.json(200, json(apiKeyTable.revoke(k.id(), Instant.now()).orElse(k)));
     }
 
     private ApiResponse listPlatformKeys(ApiRequest r) {
@@ -684,14 +686,17 @@ final class AdminApi {
 
     private ApiResponse revokePlatformKey(ApiRequest r) {
         requirePlatformAdmin(r);
-        ApiKey k = apiKeyTable.list(null).stream().filter(x -> x.id().equals(r.param("key"))).findFirst()
+        ApiKey k = keyOf(null, r.param("key"))
                 .orElseThrow(() -> ApiError.notFound("no platform API key " + r.param("key")));
         if (k.id().equals(r.caller().keyId())) {
             throw ApiError.badRequest("key", "a key cannot revoke itself (make another platform admin key first)");
         }
-        apiKeyTable.revoke(k.id(), Instant.now());
-        return ApiResponse.json(200, json(apiKeyTable.list(null).stream().filter(x -> x.id().equals(k.id()))
-                .findFirst().orElse(k)));
+        return ApiResponse.json(200, json(apiKeyTable.revoke(k.id(), Instant.now()).orElse(k)));
+    }
+
+    /** The key of that id, if it belongs to {@code workspace} (null: a platform-wide key). */
+    private Optional<ApiKey> keyOf(String workspace, String id) {
+        return apiKeyTable.find(id).filter(k -> java.util.Objects.equals(k.workspaceId(), workspace));
     }
 
     private static ApiResponse issued(ApiKeys.Issued issued) {
