@@ -9,6 +9,9 @@ import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.session.InMemorySessionStore;
 import io.anchormq.broker.session.SessionStore;
+import io.anchormq.broker.store.BrokerStore;
+import io.anchormq.broker.auth.ClientIdentity;
+import java.util.function.Function;
 import io.anchormq.platform.acl.WorkspaceAcls;
 import io.anchormq.platform.anchoring.AnchoringService;
 import io.anchormq.platform.anchoring.AnchoringSettings;
@@ -59,10 +62,13 @@ public final class AnchormqServer implements AutoCloseable {
     private final MqttListeners mqtt;
     private final HttpServer http;
     private final Path adminKeyFile;
+    /** Null when the broker's state is in memory. */
+    private final BrokerStore state;
 
     private AnchormqServer(ActorSystem<Void> system, Database database, Tables tables,
                            DeviceAuthenticator authenticator, IntegrityLogs logs, Broker broker, PlatformCa pki,
-                           MqttListeners mqtt, HttpServer http, Path adminKeyFile) {
+                           MqttListeners mqtt, HttpServer http, Path adminKeyFile, BrokerStore state) {
+        this.state = state;
         this.system = system;
         this.database = database;
         this.tables = tables;
@@ -75,16 +81,26 @@ public final class AnchormqServer implements AutoCloseable {
         this.adminKeyFile = adminKeyFile;
     }
 
-    /** Starts everything with in-memory storage; {@code config} is the full configuration (defaults included). */
+    /**
+     * Starts everything, the broker's state where {@code anchormq.state} says; {@code config} is the full
+     * configuration (defaults included).
+     */
     public static AnchormqServer start(Config config) {
-        return start(config, new InMemorySessionStore(), new InMemoryRetainedStore());
+        return startWith(config, null, null);
     }
 
     /**
-     * Starts everything with the given stores for the default workspace; sessions found in the session store are
-     * restored.
+     * Starts everything with the given stores for the default workspace (the others in memory); sessions found in
+     * the session store are restored.
      */
     public static AnchormqServer start(Config config, SessionStore sessionStore, RetainedStore retainedStore) {
+        return startWith(config, w -> ClientIdentity.DEFAULT_WORKSPACE.equals(w) ? sessionStore : new InMemorySessionStore(),
+                w -> ClientIdentity.DEFAULT_WORKSPACE.equals(w) ? retainedStore : new InMemoryRetainedStore());
+    }
+
+    /** @param sessions null: each workspace's stores from the configuration */
+    private static AnchormqServer startWith(Config config, Function<String, SessionStore> sessions,
+                                        Function<String, RetainedStore> retained) {
         Path dataDir = Path.of(config.getString("anchormq.data-dir"));
         try {
             Files.createDirectories(dataDir);
@@ -125,8 +141,17 @@ public final class AnchormqServer implements AutoCloseable {
                 started.add(logs);
             }
             WorkspaceAcls acls = new WorkspaceAcls(tables.acls(), tables.devices());
+            BrokerStore state = null;
+            if (sessions == null) {
+                state = BrokerState.open(config, dataDir);
+                if (state != null) {
+                    started.add(state);
+                }
+                sessions = PlatformWorkspaces.sessionsIn(state);
+                retained = PlatformWorkspaces.retainedIn(state);
+            }
             PlatformWorkspaces resources = new PlatformWorkspaces(logs, Broker.accessPolicyOf(settings), acls,
-                    sessionStore, retainedStore);
+                    sessions, retained);
             Broker broker = new Broker(system, settings, authenticator, resources, eventLoops);
             LiveEffects effects = new LiveEffects(broker, tables, resources, logs, acls, authenticator);
             for (Workspace w : tables.workspaces().list()) {
@@ -151,8 +176,10 @@ public final class AnchormqServer implements AutoCloseable {
             log.info("anchormq HTTP API on {}:{} (data directory {}, store {}, CA certificate {})",
                     config.getString("anchormq.http.host"), http.port(), dataDir.toAbsolutePath(), database.kind(),
                     pki.caCertificateFile().toAbsolutePath());
+            log.info("broker state: {}", state == null ? "in memory" : state.directory().toAbsolutePath()
+                    + " (" + config.getString("anchormq.state.fsync") + " fsync)");
             return new AnchormqServer(system, database, tables, authenticator, logs, broker, pki, mqtt, http,
-                    adminKeyFile);
+                    adminKeyFile, state);
         } catch (IOException e) {
             closeAll(started);
             throw new UncheckedIOException(e);
@@ -285,6 +312,9 @@ public final class AnchormqServer implements AutoCloseable {
         // the sessions run on the listener's event loops: the loops go last
         terminate(system);
         mqtt.close();
+        if (state != null) {
+            state.close();
+        }
         authenticator.close();
         database.close();
     }

@@ -7,7 +7,11 @@ import io.anchormq.broker.integrity.IntegrityLog;
 import io.anchormq.broker.integrity.LoggedMessage;
 import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
+import io.anchormq.broker.retained.DurableRetainedStore;
+import io.anchormq.broker.session.DurableSessionStore;
 import io.anchormq.broker.session.InMemorySessionStore;
+import io.anchormq.broker.store.BrokerStore;
+import java.util.function.Function;
 import io.anchormq.broker.session.SessionStore;
 import io.anchormq.platform.acl.WorkspaceAcls;
 import io.anchormq.platform.anchoring.IntegrityLogs;
@@ -16,8 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Each workspace's stores, log and access policy. The default workspace keeps the stores the server was started
- * with (a restored session store, say); the others get their own, in memory until the broker's state is durable.
+ * Each workspace's stores, log and access policy: its sessions and retained messages in the broker's durable
+ * state (or in memory), its own integrity log, the platform's rules before its ACL.
  */
 final class PlatformWorkspaces implements WorkspaceResources {
 
@@ -26,30 +30,39 @@ final class PlatformWorkspaces implements WorkspaceResources {
     private final WorkspaceAcls acls;
     /** Each workspace's anonymous topic prefix (null inside: none): those topics are not logged. */
     private final Map<String, AtomicReference<String>> anonymousTopics = new ConcurrentHashMap<>();
-    private final SessionStore defaultSessions;
-    private final RetainedStore defaultRetained;
+    private final Function<String, SessionStore> sessions;
+    private final Function<String, RetainedStore> retained;
 
     /**
      * @param logs null when the integrity log is off
      * @param access the platform's own rules (the configured deny lists), consulted before each workspace's ACL
      */
-    PlatformWorkspaces(IntegrityLogs logs, AccessPolicy access, WorkspaceAcls acls, SessionStore defaultSessions,
-                       RetainedStore defaultRetained) {
+    PlatformWorkspaces(IntegrityLogs logs, AccessPolicy access, WorkspaceAcls acls,
+                       Function<String, SessionStore> sessions, Function<String, RetainedStore> retained) {
         this.logs = logs;
         this.access = access;
         this.acls = acls;
-        this.defaultSessions = defaultSessions;
-        this.defaultRetained = defaultRetained;
+        this.sessions = sessions;
+        this.retained = retained;
+    }
+
+    /** Every workspace's sessions and retained messages in the durable store, or in memory if it is null. */
+    static Function<String, SessionStore> sessionsIn(BrokerStore store) {
+        return store == null ? w -> new InMemorySessionStore() : w -> new DurableSessionStore(store, w);
+    }
+
+    static Function<String, RetainedStore> retainedIn(BrokerStore store) {
+        return store == null ? w -> new InMemoryRetainedStore() : w -> new DurableRetainedStore(store, w);
     }
 
     @Override
     public SessionStore sessionStore(String workspace) {
-        return ClientIdentity.DEFAULT_WORKSPACE.equals(workspace) ? defaultSessions : new InMemorySessionStore();
+        return sessions.apply(workspace);
     }
 
     @Override
     public RetainedStore retainedStore(String workspace) {
-        return ClientIdentity.DEFAULT_WORKSPACE.equals(workspace) ? defaultRetained : new InMemoryRetainedStore();
+        return retained.apply(workspace);
     }
 
     /**

@@ -7,7 +7,11 @@ import io.anchormq.broker.message.Message;
 import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.routing.Publisher;
 import java.nio.charset.StandardCharsets;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -67,6 +71,38 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
         this.topicPrefix = topicPrefix;
         this.maxOffline = maxOffline;
         this.forgotten = forgotten;
+        restore();
+    }
+
+    /**
+     * Takes up what the retained presence messages of a durable store say. A client they show online was
+     * connected when the broker went down: its connection ended then, so it is offline now, for that reason.
+     */
+    private void restore() {
+        List<Presence> known = new ArrayList<>();
+        for (Message m : retained.matching(topicPrefix + "#")) {
+            try {
+                JsonNode j = JSON.readTree(m.payload());
+                known.add(new Presence(j.path("clientId").asText(), j.path("online").asBoolean(),
+                        Instant.parse(j.path("since").asText()), j.path("sessionVersion").asLong(),
+                        j.hasNonNull("protocol") ? j.get("protocol").asText() : null,
+                        j.hasNonNull("reason") ? j.get("reason").asText() : null, false));
+            } catch (IOException | RuntimeException e) {
+                getContext().getLog().warn("presence message on {} not readable, ignored: {}", m.topic(), e.toString());
+            }
+        }
+        known.sort(Comparator.comparing(Presence::since));
+        Instant now = Instant.now();
+        for (Presence p : known) {
+            if (p.online()) {
+                p = new Presence(p.clientId(), false, now, p.sessionVersion(), p.protocol(), "broker restarted",
+                        false);
+                update(p);
+            } else {
+                presence.put(p.clientId(), p);
+            }
+            offline.add(p.clientId());
+        }
     }
 
     @Override

@@ -16,6 +16,8 @@ final class Handle implements Subscriber {
     private final ActorRef<SessionActor.Command> ref;
     private final int limit;
     private volatile boolean online;
+    /** Where deliveries to this session are stored before it is told of them: set while it outlives connections. */
+    private volatile SessionJournal journal = SessionJournal.NONE;
     /**
      * Deliveries not yet taken from the mailbox count as queued: a burst of publishers can route thousands of
      * messages before the session's actor has run once.
@@ -51,10 +53,20 @@ final class Handle implements Subscriber {
         online = isOnline;
     }
 
+    void journal(SessionJournal j) {
+        journal = j;
+    }
+
     @Override
     public void deliver(Delivery delivery) {
         inMailbox.incrementAndGet();
-        ref.tell(new SessionActor.Deliver(delivery));
+        SessionJournal j = journal;
+        if (j == SessionJournal.NONE || delivery.qos() == 0) {
+            ref.tell(new SessionActor.Deliver(delivery));
+        } else {
+            // stored first, by the publisher: it acknowledges only once its deliveries are durable
+            j.store(delivery, stored -> ref.tell(new SessionActor.Deliver(stored)));
+        }
     }
 
     @Override

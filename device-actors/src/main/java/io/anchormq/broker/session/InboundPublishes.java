@@ -42,11 +42,13 @@ final class InboundPublishes {
     private static final int QUOTA_EXCEEDED = 0x97;
     private final WorkspaceQuotas quotas;
     private final RetainedStore retained;
+    private final SessionStore store;
     /** Reused by every routing of a QoS 1/2 publish to collect congested recipients. */
     private final List<Subscriber> congestedRecipients = new ArrayList<>(2);
 
     InboundPublishes(SessionState state, PublishLogging logging, InboundGate gate, SessionRuntime rt) {
         this.quotas = rt.quotas();
+        this.store = rt.sessions();
         this.retained = rt.retained();
         this.state = state;
         this.logging = logging;
@@ -60,6 +62,16 @@ final class InboundPublishes {
     }
 
     void onPublish(InboundPacket.Publish p, ConnectedClient client) {
+        if (p.qos() == 0) {
+            accept(p, client);
+        } else {
+            // the message, its deliveries to stored sessions and its QoS 2 packet id are durable together, and
+            // acknowledged only then
+            store.inGroup(() -> accept(p, client));
+        }
+    }
+
+    private void accept(InboundPacket.Publish p, ConnectedClient client) {
         String topic = client.v5 ? topicOfV5(p, client) : p.topic();
         if (topic == null) {
             return; // a protocol error, reported
@@ -122,9 +134,14 @@ final class InboundPublishes {
         }
         if (p.qos() == 2 && (!client.v5 || reason < 0x80)) {
             state.awaitingPubrel.add(p.packetId());
+            if (state.sessionExpiry > 0) {
+                state.journal.awaitingPubrel(p.packetId(), true);
+            }
         }
         if (p.qos() > 0) {
-            logging.acknowledge(p.packetId(), p.qos(), reason, waitFor, client);
+            int ackReason = reason;
+            LoggedPublishes.Entry ackAfter = waitFor;
+            store.afterCommit(() -> logging.acknowledge(p.packetId(), p.qos(), ackReason, ackAfter, client));
         }
     }
 
@@ -197,8 +214,11 @@ final class InboundPublishes {
 
     /** PUBREL of the client's QoS 2 flow: the packet id is free again, PUBCOMP says so. */
     void onPubRel(int packetId, ConnectedClient client) {
-        int reason = state.awaitingPubrel.remove(packetId) ? 0
-                : MqttReasonCodes.PubComp.PACKET_IDENTIFIER_NOT_FOUND.byteValue();
+        boolean awaited = state.awaitingPubrel.remove(packetId);
+        if (awaited && state.sessionExpiry > 0) {
+            state.journal.awaitingPubrel(packetId, false);
+        }
+        int reason = awaited ? 0 : MqttReasonCodes.PubComp.PACKET_IDENTIFIER_NOT_FOUND.byteValue();
         client.sendReply(MqttMessageType.PUBCOMP, packetId, reason);
     }
 

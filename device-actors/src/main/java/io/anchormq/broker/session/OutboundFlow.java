@@ -28,6 +28,7 @@ final class OutboundFlow {
     private final TopicRouter router;
     private final BrokerMetrics metrics;
     private final int maxQueued;
+    private final int maxStored;
 
     OutboundFlow(SessionState state, Handle handle, SessionRuntime rt) {
         this.state = state;
@@ -35,34 +36,36 @@ final class OutboundFlow {
         this.router = rt.router();
         this.metrics = rt.metrics();
         this.maxQueued = rt.queueBound();
+        this.maxStored = rt.storedQueueBound();
     }
 
     /** A message the router delivered, for a client that is online. */
     void onDeliver(Delivery d, ConnectedClient client) {
         handle.taken();
         offer(d, client);
-        handle.queued(state.queue.size());
+        handle.queued(queued());
     }
 
     /** A message the router delivered while the client is offline. */
     void onDeliverOffline(Delivery d) {
         handle.taken();
         offerOffline(d);
-        handle.queued(state.queue.size());
+        handle.queued(queued());
     }
 
     /** Sends a message now if flow control allows, else queues it within the session's bound. */
     void offer(Delivery d, ConnectedClient client) {
         if (d.message().isExpired(System.nanoTime())) {
             metrics.droppedExpired.increment();
+            state.journal.completed(d);
             return;
         }
-        if (state.queue.isEmpty() && client.connection.isWritable()
+        if (state.queue.isEmpty() && state.spilled.isEmpty() && client.connection.isWritable()
                 && (d.qos() == 0 || state.inflight.size() < client.sendWindow)) {
             send(d, client);
             return;
         }
-        enqueue(d, maxQueued * ONLINE_QUEUE_FACTOR);
+        enqueue(d, d.stored() != null ? maxStored : maxQueued * ONLINE_QUEUE_FACTOR);
     }
 
     /** Queues a message for when the client is back; QoS 0 is not kept for offline clients. */
@@ -73,22 +76,39 @@ final class OutboundFlow {
         }
         if (d.message().isExpired(System.nanoTime())) {
             metrics.droppedExpired.increment();
+            state.journal.completed(d);
             return;
         }
-        enqueue(d, maxQueued);
+        enqueue(d, d.stored() != null ? maxStored : maxQueued);
     }
 
     private void enqueue(Delivery d, int limit) {
         // online but behind, the session is congested from max-queued-messages on (publishers pause when they see
         // it), and drops only at the hard limit
-        if (state.queue.size() >= limit) {
+        if (queued() >= limit) {
             // make room by dropping the oldest QoS 0 message; otherwise the newcomer is the one dropped
             metrics.droppedQueueFull.increment();
             if (d.qos() == 0 || !removeOldestQos0()) {
+                state.journal.completed(d);
                 return;
             }
         }
+        if (d.stored() != null && (!state.spilled.isEmpty() || state.queue.size() >= SessionState.IN_MEMORY)) {
+            // it is on disk already: read back when the queue has drained to it
+            state.spilled.add(sequenceOf(d.stored()));
+            return;
+        }
         state.queue.add(d);
+    }
+
+    /** Messages waiting: in memory, and on disk after them. */
+    private int queued() {
+        return state.queue.size() + state.spilled.size();
+    }
+
+    static long sequenceOf(Delivery.Stored stored) {
+        byte[] key = stored.key();
+        return java.nio.ByteBuffer.wrap(key, key.length - 8, 8).getLong();
     }
 
     private boolean removeOldestQos0() {
@@ -103,7 +123,11 @@ final class OutboundFlow {
 
     /** Sends queued messages as far as the client's window and socket allow. */
     void drain(ConnectedClient client) {
-        while (!state.queue.isEmpty() && client.connection.isWritable()) {
+        while (client.connection.isWritable()) {
+            if (state.queue.isEmpty()
+                    && (state.spilled.isEmpty() || state.journal.refill(state, SessionState.IN_MEMORY) == 0)) {
+                break;
+            }
             Delivery d = state.queue.peek();
             if (d.qos() > 0 && state.inflight.size() >= client.sendWindow) {
                 break;
@@ -111,11 +135,12 @@ final class OutboundFlow {
             state.queue.poll();
             if (d.message().isExpired(System.nanoTime())) {
                 metrics.droppedExpired.increment();
+                state.journal.completed(d);
                 continue;
             }
             send(d, client);
         }
-        handle.queued(state.queue.size());
+        handle.queued(queued());
     }
 
     private void send(Delivery d, ConnectedClient client) {
@@ -124,10 +149,13 @@ final class OutboundFlow {
         if (publish == null) {
             // MQTT-3.1.2-25: too large for this client; dropped as if delivered
             metrics.droppedTooLarge.increment();
+            state.journal.completed(d);
             return;
         }
         if (d.qos() > 0) {
             state.inflight.put(packetId, new SessionState.Outgoing(d));
+            // before it leaves: after a crash it is sent again under this id, never as a second QoS 2 message
+            state.journal.sent(d, packetId, false);
         }
         client.connection.send(publish);
         metrics.messagesSent.increment();
@@ -153,6 +181,7 @@ final class OutboundFlow {
             if (publish == null) {
                 it.remove();
                 metrics.droppedExpired.increment();
+                state.journal.completed(o.delivery);
                 continue;
             }
             client.connection.send(publish);
@@ -170,6 +199,7 @@ final class OutboundFlow {
         SessionState.Outgoing o = state.inflight.get(packetId);
         if (o != null && o.delivery.qos() == 1) {
             state.inflight.remove(packetId);
+            state.journal.completed(o.delivery);
             drain(client);
         }
     }
@@ -183,8 +213,12 @@ final class OutboundFlow {
         }
         if (client.v5 && reason >= 0x80) {
             state.inflight.remove(packetId);
+            state.journal.completed(o.delivery);
             drain(client);
             return;
+        }
+        if (!o.released) {
+            state.journal.sent(o.delivery, packetId, true);
         }
         o.released = true;
         client.sendReply(MqttMessageType.PUBREL, packetId, 0);
@@ -194,6 +228,7 @@ final class OutboundFlow {
         SessionState.Outgoing o = state.inflight.get(packetId);
         if (o != null && o.released) {
             state.inflight.remove(packetId);
+            state.journal.completed(o.delivery);
             drain(client);
         }
     }
@@ -208,6 +243,7 @@ final class OutboundFlow {
             Delivery d = it.next();
             if (d.isShared() && router.redispatchShared(d, state.clientId, onlyToOthersOnline)) {
                 it.remove();
+                state.journal.completed(d);
             }
         }
         for (Iterator<SessionState.Outgoing> it = state.inflight.values().iterator(); it.hasNext(); ) {
@@ -216,18 +252,25 @@ final class OutboundFlow {
             if (o.delivery.isShared() && !o.released
                     && router.redispatchShared(o.delivery, state.clientId, onlyToOthersOnline)) {
                 it.remove();
+                state.journal.completed(o.delivery);
             }
         }
     }
 
     /** The session left a shared group: its queued messages of the group go to the members that stay. */
     void redispatchQueuedOf(String shareGroup, String filter) {
-        state.queue.removeIf(d -> shareGroup.equals(d.shareGroup()) && filter.equals(d.shareFilter())
-                && router.redispatchShared(d, state.clientId, false));
+        state.queue.removeIf(d -> {
+            if (shareGroup.equals(d.shareGroup()) && filter.equals(d.shareFilter())
+                    && router.redispatchShared(d, state.clientId, false)) {
+                state.journal.completed(d);
+                return true;
+            }
+            return false;
+        });
     }
 
     /** The client went away: an offline session holds no publisher back, its queue's bound and drop policy apply. */
     void clientGone() {
-        handle.queued(state.queue.size());
+        handle.queued(queued());
     }
 }

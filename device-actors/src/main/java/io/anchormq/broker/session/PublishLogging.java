@@ -144,7 +144,9 @@ final class PublishLogging {
             context.getLog().warn("session {}: message on {} could not be logged: {}", state.clientId,
                     l.entry().topic, l.failure().toString());
             // the flow ends with an error, so a retransmission counts as a new message and is logged then
-            state.awaitingPubrel.remove(l.entry().packetId);
+            if (state.awaitingPubrel.remove(l.entry().packetId)) {
+                state.journal.awaitingPubrel(l.entry().packetId, false);
+            }
         } else {
             sendReceipt(l.entry(), l.receipt(), offer);
         }

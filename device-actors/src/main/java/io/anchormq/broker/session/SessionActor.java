@@ -86,6 +86,13 @@ public final class SessionActor {
     record RecheckAccess() implements Command {
     }
 
+    /**
+     * Every session read back at start has its subscriptions in the router again: wills and expiries that came
+     * due while the broker was down may go out now, and reach every restored subscriber.
+     */
+    record RestoreComplete() implements Command {
+    }
+
     private static final String EXPIRY_TIMER = "expiry";
     /** A confined anonymous client's session outlives its connection by a minute at most. */
     static final long CONFINED_MAX_SESSION_EXPIRY = 60;
@@ -110,6 +117,8 @@ public final class SessionActor {
     private PublishLogging logging;
     private InboundPublishes publishes;
     private WillDelay willDelay;
+    /** Read back from the store and waiting for {@link RestoreComplete} to resume its timers and wills. */
+    private boolean restartPending;
 
     static Behavior<Command> create(SessionRuntime rt, String clientId, ActorRef<SessionDirectory.Command> directory) {
         // a failure while handling one message must not cost the session its state
@@ -141,14 +150,44 @@ public final class SessionActor {
         willDelay = new WillDelay(s, timers, publishes);
     }
 
-    /** A session read back from the store (after a restart) resumes its subscriptions and timers, offline. */
+    /**
+     * A session read back from the store (after a restart) resumes its subscriptions at once, offline; its timers
+     * and wills once every restored session has done so.
+     */
     private Behavior<Command> restored() {
+        if (!state.existed && state.connectedWill == null && state.pendingWill == null) {
+            return offline(); // a new session, not one read back
+        }
         subscriptions.restore();
+        if (state.sessionExpiry > 0) {
+            handle.journal(state.journal);
+        }
+        restartPending = true;
+        rt.restart().restored();
+        return offline();
+    }
+
+    /** Resumes a restored session's timers; a connection it had when the broker went down has ended then. */
+    private void resumeAfterRestart() {
+        restartPending = false;
+        if (state.connected) {
+            state.connected = false;
+            state.dirty = true;
+            SessionState.Will w = state.connectedWill;
+            state.connectedWill = null;
+            if (w != null) {
+                willDelay.connectionEnded(w);
+            }
+            if (state.sessionExpiry == 0) {
+                endSession();
+                return;
+            }
+            state.expiryDueMillis = System.currentTimeMillis() + 1000 * state.sessionExpiry;
+        }
         willDelay.restore();
         if (state.existed && state.sessionExpiry < BrokerSettings.SESSION_NEVER_EXPIRES) {
             timers.arm(EXPIRY_TIMER, new ExpiryElapsed(), state.expiryDueMillis);
         }
-        return offline();
     }
 
     // ---- the two behaviours ----------------------------------------------------------------------------------
@@ -175,7 +214,13 @@ public final class SessionActor {
                 .onMessage(WillDelayElapsed.class, w -> willDelay.onElapsed() ? saved() : Behaviors.same())
                 .onMessage(ExpiryElapsed.class, e -> onExpiryElapsed())
                 .onMessage(Stop.class, s -> onStop())
-                .onMessage(RecheckAccess.class, r -> subscriptions.recheckAccess() > 0 ? saved() : Behaviors.same())
+                .onMessage(RecheckAccess.class, r -> onRecheckAccess())
+                .onMessage(RestoreComplete.class, r -> {
+                    if (restartPending) {
+                        resumeAfterRestart();
+                    }
+                    return saved();
+                })
                 // about a connection that is gone
                 .onMessage(RateQuotaElapsed.class, r -> Behaviors.same())
                 .onMessage(ConnectionLost.class, lost -> Behaviors.same())
@@ -230,7 +275,8 @@ public final class SessionActor {
                 .onMessage(ExpiryElapsed.class, e -> Behaviors.same())
                 // a CONNECT overtook the stop request; the directory only stops idle sessions, so this cannot happen
                 .onMessage(Stop.class, s -> Behaviors.same())
-                .onMessage(RecheckAccess.class, r -> subscriptions.recheckAccess() > 0 ? saved() : Behaviors.same())
+                .onMessage(RecheckAccess.class, r -> onRecheckAccess())
+                .onMessage(RestoreComplete.class, r -> Behaviors.same())
                 .onMessage(RateQuotaElapsed.class, r -> {
                     gate.onRateQuotaElapsed(client.connection, process);
                     return afterPackets(client);
@@ -251,6 +297,9 @@ public final class SessionActor {
 
     private Behavior<Command> onAttach(Attach a) {
         ConnectRequest request = a.request();
+        if (restartPending) {
+            resumeAfterRestart(); // back before the others were restored: its old connection ended all the same
+        }
         // MQTT-3.1.3-9: a new connection before the will delay has passed cancels the will
         willDelay.cancel();
         timers.cancel(EXPIRY_TIMER);
@@ -270,6 +319,11 @@ public final class SessionActor {
         ConnectedClient client = ConnectedClient.of(request, a.sessionVersion(), rt.settings());
         state.sessionExpiry = Math.min(client.requestedSessionExpiry, state.identity.isConfined()
                 ? CONFINED_MAX_SESSION_EXPIRY : rt.settings().maxSessionExpiryInterval());
+        // a session that outlives its connection has its deliveries stored; a confined one keeps nothing
+        handle.journal(state.sessionExpiry > 0 && !state.identity.isConfined() ? state.journal : SessionJournal.NONE);
+        state.connected = true;
+        state.connectedWill = client.will;
+        state.dirty = true;
         handle.online(true);
         ClientConnection connection = client.connection;
         connection.send(client.connAck(request, sessionPresent, state.sessionExpiry, rt.settings()));
@@ -312,6 +366,9 @@ public final class SessionActor {
      */
     private void detach(ConnectedClient client, String reason, boolean graceful, boolean sessionContinues) {
         client.detached = true;
+        state.connected = false;
+        state.connectedWill = null;
+        state.dirty = true;
         handle.online(false);
         outbound.clientGone();
         gate.connectionEnded(drop);
@@ -335,6 +392,14 @@ public final class SessionActor {
         }
     }
 
+    private Behavior<Command> onRecheckAccess() {
+        if (subscriptions.recheckAccess() == 0) {
+            return Behaviors.same();
+        }
+        state.dirty = true;
+        return saved();
+    }
+
     private Behavior<Command> onExpiryElapsed() {
         if (!timers.rearmIfEarly(EXPIRY_TIMER, new ExpiryElapsed(), state.expiryDueMillis)) {
             endSession();
@@ -346,6 +411,7 @@ public final class SessionActor {
     private void endSession() {
         endSessionState();
         store.discard(clientId);
+        handle.journal(SessionJournal.NONE);
         // until the directory lets this actor stop, whatever still arrives goes to a state nobody keeps
         adopt(new SessionState(clientId));
         discarded = true;
@@ -396,12 +462,14 @@ public final class SessionActor {
             } else if (packet instanceof InboundPacket.Ack ack) {
                 onAck(ack, client);
             } else if (packet instanceof InboundPacket.Subscribe s) {
+                state.dirty = true;
                 try {
                     subscriptions.onSubscribe(s.message(), client);
                 } finally {
                     rt.fence().subscribeDone(s.ticket());
                 }
             } else if (packet instanceof InboundPacket.Unsubscribe u) {
+                state.dirty = true;
                 subscriptions.onUnsubscribe(u, client);
             } else if (packet instanceof InboundPacket.Disconnect d) {
                 onDisconnect(d, client);
@@ -445,10 +513,15 @@ public final class SessionActor {
                 return;
             }
             state.sessionExpiry = Math.min(d.sessionExpiry(), rt.settings().maxSessionExpiryInterval());
+            if (state.sessionExpiry == 0) {
+                handle.journal(SessionJournal.NONE);
+            }
         }
         if (!(client.v5 && reason == MqttReasonCodes.Disconnect.DISCONNECT_WITH_WILL_MESSAGE.byteValue())) {
             client.will = null; // MQTT-3.1.2-10: a normal DISCONNECT discards the will
+            state.connectedWill = null;
         }
+        state.dirty = true;
         String why = reason == 0 ? "client disconnected" : "client disconnected with reason 0x"
                 + Integer.toHexString(reason);
         // replies to the packets before this one go out before the connection closes

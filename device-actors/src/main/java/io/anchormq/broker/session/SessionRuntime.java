@@ -23,11 +23,18 @@ record SessionRuntime(
         SessionStore sessions,
         IntegrityLog integrity,
         SubscriptionFence fence,
-        WorkspaceQuotas quotas) {
+        WorkspaceQuotas quotas,
+        RestartBarrier restart) {
 
     /** The bound of a new session's queue: the workspace's quota if it has one, else the broker's setting. */
     int queueBound() {
         int quota = quotas.maxQueuedMessages();
         return quota > 0 ? quota : settings.maxQueuedMessages();
+    }
+
+    /** The bound of a session's queue of stored deliveries (most of which wait on disk). */
+    int storedQueueBound() {
+        int quota = quotas.maxQueuedMessages();
+        return quota > 0 ? quota : settings.maxStoredMessages();
     }
 }

@@ -26,6 +26,11 @@ public final class SessionState {
         Outgoing(Delivery delivery) {
             this.delivery = delivery;
         }
+
+        Outgoing(Delivery delivery, boolean released) {
+            this.delivery = delivery;
+            this.released = released;
+        }
     }
 
     /** The will as sent in CONNECT; it becomes a message only when published, so its expiry starts then. */
@@ -40,8 +45,18 @@ public final class SessionState {
     final Map<String, Subscription> subscriptions = new HashMap<>();
     /** Outbound QoS 1/2 messages by packet id, in the order they were sent. */
     final LinkedHashMap<Integer, Outgoing> inflight = new LinkedHashMap<>();
-    /** Messages waiting for the client (offline, its receive maximum reached, or its socket full). */
+    /**
+     * Messages waiting for the client (offline, its receive maximum reached, or its socket full); stored ones
+     * beyond {@link #IN_MEMORY} wait on disk only, counted in {@link #spilled}, after these.
+     */
     final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    /** Stored deliveries a session holds in memory at most; the rest of its queue is read back as it drains. */
+    static final int IN_MEMORY = 1000;
+    /**
+     * The sequences of the stored deliveries queued after {@link #queue}, on disk only, in the order they came:
+     * 8 bytes each in memory instead of the message.
+     */
+    final LongQueue spilled = new LongQueue();
     /** Inbound QoS 2 packet ids acknowledged with PUBREC and waiting for PUBREL. */
     final Set<Integer> awaitingPubrel = new HashSet<>();
     int lastPacketId;
@@ -54,6 +69,14 @@ public final class SessionState {
     LoggedPublishes logged;
     long willDueMillis;
     long expiryDueMillis;
+    /** Where this state is kept as it changes; set by the store that opened it. */
+    SessionJournal journal = SessionJournal.NONE;
+    /** Something the session's record holds changed (subscriptions, expiry, wills, identity) since it was saved. */
+    boolean dirty;
+    /** A connection is attached; read back after a crash, the connection is known to have ended. */
+    boolean connected;
+    /** The will of the attached connection, kept so that it goes out after a broker crash too. */
+    Will connectedWill;
 
     SessionState(String clientId) {
         this.clientId = clientId;
@@ -66,9 +89,12 @@ public final class SessionState {
 
     /** Empties the session as clean start or expiry require; the client id stays. */
     void clear() {
+        journal.discard(this);
+        dirty = true;
         subscriptions.clear();
         inflight.clear();
         queue.clear();
+        spilled.clear();
         awaitingPubrel.clear();
         pendingWill = null;
         logged = null;

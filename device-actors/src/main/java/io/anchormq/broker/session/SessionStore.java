@@ -20,4 +20,17 @@ public interface SessionStore {
 
     /** Client ids whose sessions are stored, so that they can be restored at start-up. */
     Collection<String> clientIds();
+
+    /**
+     * Runs {@code work} so that what it writes (a publish, its deliveries to stored sessions, its QoS 2 packet id)
+     * is committed at once when it returns; the actions it deferred with {@link #afterCommit} run after that.
+     */
+    default void inGroup(Runnable work) {
+        work.run();
+    }
+
+    /** Runs {@code action} once the writes of the group open on this thread are durable; now if none is open. */
+    default void afterCommit(Runnable action) {
+        action.run();
+    }
 }

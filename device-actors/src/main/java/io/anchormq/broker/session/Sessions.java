@@ -40,10 +40,12 @@ public final class Sessions {
                     RetainedStore retained, BrokerEvents events, AccessPolicy access, BrokerMetrics metrics,
                     SessionStore store, IntegrityLog integrity, SubscriptionFence fence,
                     DispatcherSelector dispatcher, WorkspaceQuotas quotas) {
+        RestartBarrier restart = new RestartBarrier(store.clientIds().size());
         SessionRuntime runtime = new SessionRuntime(settings, router, retained, new Publisher(router, retained), events,
-                access, metrics, store, integrity, fence, quotas);
+                access, metrics, store, integrity, fence, quotas, restart);
         this.metrics = metrics;
         this.directories = new SessionDirectories(name, system, runtime, sessionCount, DIRECTORY_SHARDS, dispatcher);
+        restart.whenDone(() -> directories.tellAll(new SessionActor.RestoreComplete()));
     }
 
     /** A connection whose CONNECT was accepted asks for its client's session; the session attaches it. */

@@ -29,13 +29,17 @@ final class WillDelay {
     /** The client is back before the delay has passed: the will is cancelled. */
     void cancel() {
         timers.cancel(TIMER);
-        state.pendingWill = null;
+        if (state.pendingWill != null) {
+            state.pendingWill = null;
+            state.dirty = true;
+        }
     }
 
     /** The connection carrying {@code will} ended without removing it. */
     void connectionEnded(SessionState.Will will) {
         if (will.delaySeconds() > 0 && state.sessionExpiry > 0) {
             state.pendingWill = will;
+            state.dirty = true;
             state.willDueMillis = System.currentTimeMillis() + 1000 * Math.min(will.delaySeconds(), state.sessionExpiry);
             timers.arm(TIMER, new SessionActor.WillDelayElapsed(), state.willDueMillis);
         } else {
@@ -58,6 +62,7 @@ final class WillDelay {
         if (w != null) {
             timers.cancel(TIMER);
             state.pendingWill = null;
+            state.dirty = true;
             publishes.publishWill(w);
         }
     }

@@ -8,11 +8,8 @@ import io.anchormq.anchoring.note.Checkpoint;
 import io.anchormq.anchoring.note.NoteVerifier;
 import io.anchormq.anchoring.note.SignedNote;
 import io.anchormq.anchoring.proof.ConsistencyProofText;
-import io.anchormq.anchoring.testsupport.ChildJvm;
-import io.anchormq.platform.AnchormqServer;
 import io.anchormq.platform.testsupport.LogHttp;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -42,6 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
 class AnchoringCrashTest {
 
     private static final Duration LOAD = Duration.ofSeconds(3);
+    private static final String ROUTES = """
+            anchormq.anchoring.routes = [
+              { filter = "crash/#", qos = [1, 2], mode = "checkpoint", receipts = true }
+            ]
+            """;
 
     @TempDir
     Path dir;
@@ -49,7 +50,7 @@ class AnchoringCrashTest {
     @Test
     void everyAcknowledgedEntrySurvivesKill9AndTheLogStaysConsistent() throws Exception {
         Path data = dir.resolve("data");
-        Platform first = Platform.start(dir, data);
+        ChildPlatform first = ChildPlatform.start(dir, data, ROUTES);
         Set<String> acked = ConcurrentHashMap.newKeySet();
         AtomicReference<String> lastCheckpoint = new AtomicReference<>();
         AtomicBoolean loading = new AtomicBoolean(true);
@@ -79,7 +80,7 @@ class AnchoringCrashTest {
         NoteVerifier key = NoteVerifier.parse(vkey);
         Checkpoint before = verified(lastCheckpoint.get(), key);
 
-        Platform second = Platform.start(dir, data);
+        ChildPlatform second = ChildPlatform.start(dir, data, ROUTES);
         try {
             for (String ack : acked) {
                 String[] parts = ack.split(" ", 2); // "<client> <payload>"
@@ -161,62 +162,5 @@ class AnchoringCrashTest {
 
     private static HttpResponse<String> get(int httpPort, String path) throws IOException, InterruptedException {
         return LogHttp.get(httpPort, path);
-    }
-
-    /** The platform in a child JVM, started as the README's java -jar does, on the test classpath. */
-    private static final class Platform {
-        final Process process;
-        final int mqttPort;
-        final int httpPort;
-
-        private Platform(Process process, int mqttPort, int httpPort) {
-            this.process = process;
-            this.mqttPort = mqttPort;
-            this.httpPort = httpPort;
-        }
-
-        static Platform start(Path dir, Path data) throws Exception {
-            int mqtt = freePort();
-            int http = freePort();
-            Path conf = Files.writeString(Files.createTempFile(dir, "crash", ".conf"), """
-                    include classpath("application.conf")
-                    anchormq.mqtt.host = "127.0.0.1"
-                    anchormq.http.host = "127.0.0.1"
-                    anchormq.anchoring.routes = [
-                      { filter = "crash/#", qos = [1, 2], mode = "checkpoint", receipts = true }
-                    ]
-                    """);
-            Path logFile = dir.resolve("platform-" + mqtt + ".log");
-            Process p = ChildJvm.of(List.of("-Dconfig.file=" + conf, "-Danchormq.data-dir=" + data,
-                            "-Danchormq.mqtt.port=" + mqtt, "-Danchormq.http.port=" + http), AnchormqServer.class)
-                    .redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
-            Platform platform = new Platform(p, mqtt, http);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
-                try {
-                    if (get(http, "/checkpoint").statusCode() == 200) {
-                        return platform;
-                    }
-                } catch (IOException notYet) {
-                    // not listening yet
-                }
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    p.destroyForcibly();
-                    throw new AssertionError("platform did not start: " + Files.readString(logFile));
-                }
-                Thread.sleep(100);
-            }
-        }
-
-        void kill() throws InterruptedException {
-            process.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
-            process.waitFor(30, TimeUnit.SECONDS);
-        }
-
-        private static int freePort() throws IOException {
-            try (ServerSocket s = new ServerSocket(0)) {
-                return s.getLocalPort();
-            }
-        }
     }
 }
