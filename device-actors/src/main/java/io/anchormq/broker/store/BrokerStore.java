@@ -91,8 +91,16 @@ public final class BrokerStore implements AutoCloseable {
     private final ThreadLocal<Object[]> lastStored = ThreadLocal.withInitial(() -> new Object[2]);
 
     private static final class Group {
-        final WriteBatch batch = new WriteBatch();
+        /** Made at the first write: most QoS 1 publishes of clean sessions write nothing. */
+        WriteBatch batch;
         final List<Runnable> after = new ArrayList<>(4);
+
+        WriteBatch batch() {
+            if (batch == null) {
+                batch = new WriteBatch();
+            }
+            return batch;
+        }
     }
 
     private BrokerStore(Path dir, Fsync fsync, Duration interval) throws RocksDBException {
@@ -308,7 +316,7 @@ public final class BrokerStore implements AutoCloseable {
         try {
             Group g = group.get();
             if (g != null) {
-                g.batch.put(handle(family), key, value);
+                g.batch().put(handle(family), key, value);
             } else {
                 db.put(handle(family), writeOptions, key, value);
             }
@@ -321,7 +329,7 @@ public final class BrokerStore implements AutoCloseable {
         try {
             Group g = group.get();
             if (g != null) {
-                g.batch.delete(handle(family), key);
+                g.batch().delete(handle(family), key);
             } else {
                 db.delete(handle(family), writeOptions, key);
             }
@@ -336,7 +344,7 @@ public final class BrokerStore implements AutoCloseable {
         try {
             Group g = group.get();
             if (g != null) {
-                g.batch.deleteRange(handle(family), prefix, end);
+                g.batch().deleteRange(handle(family), prefix, end);
             } else {
                 db.deleteRange(handle(family), writeOptions, prefix, end);
             }
@@ -397,14 +405,16 @@ public final class BrokerStore implements AutoCloseable {
         group.set(g);
         try {
             work.run();
-            if (g.batch.count() > 0) {
+            if (g.batch != null && g.batch.count() > 0) {
                 db.write(writeOptions, g.batch);
             }
         } catch (RocksDBException e) {
             throw failure(e);
         } finally {
             group.remove();
-            g.batch.close();
+            if (g.batch != null) {
+                g.batch.close();
+            }
         }
         for (Runnable r : g.after) {
             r.run();
