@@ -100,8 +100,16 @@ public final class DurableSessionStore implements SessionStore {
         @Override
         public void sent(Delivery d, int packetId, boolean released) {
             Delivery.Stored at = d.stored();
-            if (at != null) {
-                store.put(Family.DELIVERIES, at.key(), StoreRecords.delivery(d, at.messageId(), packetId, released));
+            if (at == null) {
+                return;
+            }
+            byte[] record = StoreRecords.delivery(d, at.messageId(), packetId, released);
+            if (d.qos() == 2) {
+                // durable before the PUBLISH or PUBREL leaves: after a crash the broker must go on under the same
+                // packet id and state, or the client delivers the message twice
+                store.putNow(Family.DELIVERIES, at.key(), record);
+            } else {
+                store.put(Family.DELIVERIES, at.key(), record); // at worst sent again under another id: QoS 1
             }
         }
 

@@ -141,7 +141,10 @@ final class InboundPublishes {
         if (p.qos() > 0) {
             int ackReason = reason;
             LoggedPublishes.Entry ackAfter = waitFor;
-            store.afterCommit(() -> logging.acknowledge(p.packetId(), p.qos(), ackReason, ackAfter, client));
+            store.afterCommit(() -> {
+                logging.acknowledge(p.packetId(), p.qos(), ackReason, ackAfter, client);
+                client.connection.flush(); // the session flushed its replies before this group was committed
+            });
         }
     }
 

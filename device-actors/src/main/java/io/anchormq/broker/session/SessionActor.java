@@ -235,15 +235,15 @@ public final class SessionActor {
         Consumer<Inbound> process = in -> process(in, client);
         Consumer<Delivery> offer = d -> outbound.offer(d, client);
         return Behaviors.receive(Command.class)
-                .onMessage(Inbound.class, in -> {
+                .onMessage(Inbound.class, in -> grouped(() -> {
                     gate.accept(in, process);
                     return afterPackets(client);
-                })
-                .onMessage(Deliver.class, d -> {
+                }))
+                .onMessage(Deliver.class, d -> grouped(() -> {
                     outbound.onDeliver(d.delivery(), client);
                     client.connection.flush();
                     return saved();
-                })
+                }))
                 .onMessage(Logged.class, l -> {
                     if (logging.completed(l, offer)) {
                         logging.sendReadyAcks(client);
@@ -251,7 +251,7 @@ public final class SessionActor {
                     }
                     return saved();
                 })
-                .onMessage(Writable.class, w -> onWritable(w, client))
+                .onMessage(Writable.class, w -> grouped(() -> onWritable(w, client)))
                 .onMessage(ConnectionLost.class, lost -> onConnectionLost(lost, client))
                 .onMessage(Attach.class, a -> onTakeover(a, client))
                 .onMessage(FenceCleared.class, f -> {
@@ -282,6 +282,17 @@ public final class SessionActor {
                     return afterPackets(client);
                 })
                 .build();
+    }
+
+    /**
+     * Runs a handler so that the session's writes to the store (acknowledged deliveries gone, packet ids of the
+     * ones sent) are one batch, and its acknowledgements wait for that.
+     */
+    @SuppressWarnings("unchecked")
+    private Behavior<Command> grouped(java.util.function.Supplier<Behavior<Command>> handler) {
+        Object[] next = new Object[1];
+        store.inGroup(() -> next[0] = handler.get());
+        return (Behavior<Command>) next[0];
     }
 
     /** After packets were processed: their replies flushed, and offline if one of them ended the connection. */

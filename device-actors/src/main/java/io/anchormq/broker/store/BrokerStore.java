@@ -312,6 +312,15 @@ public final class BrokerStore implements AutoCloseable {
         putRaw(family, key, value);
     }
 
+    /** Writes now, outside any group open on this thread: what must be durable before the next packet leaves. */
+    public void putNow(Family family, byte[] key, byte[] value) {
+        try {
+            db.put(handle(family), writeOptions, key, value);
+        } catch (RocksDBException e) {
+            throw failure(e);
+        }
+    }
+
     private void putRaw(Family family, byte[] key, byte[] value) {
         try {
             Group g = group.get();
