@@ -22,6 +22,7 @@ import io.anchormq.platform.identity.ApiKeys;
 import io.anchormq.platform.identity.CertificateNames;
 import io.anchormq.platform.identity.DeviceAuthenticator;
 import io.anchormq.platform.identity.DeviceTokens;
+import io.anchormq.platform.identity.ExternalIssuers;
 import io.anchormq.platform.listeners.MqttListeners;
 import io.anchormq.platform.pki.PlatformCa;
 import io.anchormq.platform.store.Database;
@@ -114,15 +115,18 @@ public final class AnchormqServer implements AutoCloseable {
         AnchoringSettings anchoringSettings = AnchoringSettings.from(config);
         // what was started, closed in reverse if a later part fails
         List<AutoCloseable> started = new ArrayList<>();
+        ExternalIssuers externalIssuers = ExternalIssuers.open(config);
+        started.add(externalIssuers);
         try {
             Database database = Database.open(StoreSettings.from(config, dataDir));
             started.add(database);
             Tables tables = Tables.of(database);
             DeviceAuthenticator authenticator = new DeviceAuthenticator(tables.workspaces(), tables.devices(),
                     tables.credentials(), tables.certificates(), CertificateNames.from(config), tokens,
-                    config.getInt("anchormq.auth.threads"), config.getInt("anchormq.auth.max-pending"),
+                    externalIssuers, config.getInt("anchormq.auth.threads"), config.getInt("anchormq.auth.max-pending"),
                     config.getDuration("anchormq.auth.failure-delay"),
                     config.getDuration("anchormq.auth.max-failure-delay"));
+            started.remove(externalIssuers); // the authenticator owns them now, and closes them
             started.add(authenticator);
             // the sessions run on the listener's event loops: made before the actor system, stopped after it
             EventLoopGroup eventLoops = MqttListeners.eventLoops(config.getInt("anchormq.mqtt.io-threads"),
@@ -173,6 +177,7 @@ public final class AnchormqServer implements AutoCloseable {
                     effects,
                     workspace -> openLogs == null ? java.util.Optional.empty() : openLogs.find(workspace));
             mqtt.descriptions().forEach(log::info);
+            externalIssuers.descriptions().forEach(log::info);
             log.info("anchormq HTTP API on {}:{} (data directory {}, store {}, CA certificate {})",
                     config.getString("anchormq.http.host"), http.port(), dataDir.toAbsolutePath(), database.kind(),
                     pki.caCertificateFile().toAbsolutePath());

@@ -9,14 +9,15 @@ public sealed interface Authentication {
 
     /**
      * The client is refused with {@code reasonCode}, an MQTT 5 CONNACK reason code (0x86 bad user name or password,
-     * 0x87 not authorized, 0x8C bad authentication method, 0x89 server busy, ...); 3.1.1 clients get the nearest
-     * 3.1.1 return code.
+     * 0x87 not authorized, 0x8C bad authentication method, 0x88 server unavailable, 0x89 server busy, ...); 3.1.1
+     * clients get the nearest 3.1.1 return code.
      */
     record Refused(int reasonCode, String reason) implements Authentication {
     }
 
     int BAD_USER_NAME_OR_PASSWORD = 0x86;
     int NOT_AUTHORIZED = 0x87;
+    int SERVER_UNAVAILABLE = 0x88;
     int SERVER_BUSY = 0x89;
     int BAD_AUTHENTICATION_METHOD = 0x8C;
 

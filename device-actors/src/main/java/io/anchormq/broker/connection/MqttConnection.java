@@ -424,7 +424,7 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
         }
         return switch (reasonCode) {
             case Authentication.BAD_USER_NAME_OR_PASSWORD -> MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
-            case Authentication.SERVER_BUSY, 0x88, QUOTA_EXCEEDED ->
+            case Authentication.SERVER_BUSY, Authentication.SERVER_UNAVAILABLE, QUOTA_EXCEEDED ->
                     MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
             default -> MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
         };

@@ -37,11 +37,12 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Authenticates devices against the identity store: a client certificate (on listeners that require one), an
  * access token as the password ({@link DeviceTokens}: any password of three base64url parts separated by dots is
- * taken for one, whatever the user name, which may be left out), a user name and password (Argon2id), or nothing
- * (anonymous, into the default workspace, where the listener allows it). A client that gives a workspace's id as
- * its user name and no password is an anonymous client of that workspace if it admits them (it has an anonymous
- * topic prefix), confined to exact topics below the prefix, on any listener: the workspace opted in, and the
- * confinement is what makes that safe.
+ * taken for one, whatever the user name, which may be left out; the platform's own, or one of an
+ * {@link ExternalIssuers external issuer} whose device exists in the store), a user name and password (Argon2id),
+ * or nothing (anonymous, into the default workspace, where the listener allows it). A client that gives a
+ * workspace's id as its user name and no password is an anonymous client of that workspace if it admits them (it
+ * has an anonymous topic prefix), confined to exact topics below the prefix, on any listener: the workspace opted
+ * in, and the confinement is what makes that safe.
  *
  * <p>The store and the hash are slow for an event loop, so they run on a small pool of their own; when its queue is
  * full, clients are refused with 0x89 (server busy) rather than queued without bound. A password verified once is
@@ -50,7 +51,9 @@ import javax.crypto.spec.SecretKeySpec;
  * every attempt reads the credential's current row.
  *
  * <p>Failures are refused with 0x86 (bad user name or password) or 0x87 (not authorized), and repeated failures from
- * one address are answered later and later ({@link FailurePenalty}).
+ * one address are answered later and later ({@link FailurePenalty}). An external issuer's keys that cannot be
+ * fetched are 0x88 (server unavailable), not counted as a failure. A key fetch runs on this pool too, bounded by the
+ * issuer's fetch timeout, never on an event loop.
  */
 public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
 
@@ -60,6 +63,7 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
     private final DeviceTable devices;
     private final CertificateNames certificateNames;
     private final DeviceTokens tokens;
+    private final ExternalIssuers externalIssuers;
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
     private final FailurePenalty penalty;
@@ -68,18 +72,21 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
     public final LongAdder argon2Verifications = new LongAdder();
 
     /**
+     * @param externalIssuers closed with this
      * @param threads threads that read the store and hash passwords
      * @param maxPending attempts waiting for them at most; more are refused as server busy
      */
     public DeviceAuthenticator(WorkspaceTable workspaces, DeviceTable devices, CredentialTable credentials,
                                CertificateTable certificates, CertificateNames certificateNames, DeviceTokens tokens,
-                               int threads, int maxPending, Duration penaltyBase, Duration penaltyMax) {
+                               ExternalIssuers externalIssuers, int threads, int maxPending, Duration penaltyBase,
+                               Duration penaltyMax) {
         this.workspaces = workspaces;
         this.devices = devices;
         this.certificateNames = certificateNames;
         this.credentials = credentials;
         this.certificates = certificates;
         this.tokens = tokens;
+        this.externalIssuers = externalIssuers;
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(maxPending),
                 r -> {
                     Thread t = new Thread(r, "anchormq-auth");
@@ -128,10 +135,17 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
         return result;
     }
 
-    /** Failures are answered after the address's penalty; successes at once. */
+    /**
+     * Failures are answered after the address's penalty; successes at once, and so are refusals for a server-side
+     * cause (a token issuer's keys that cannot be fetched): those say nothing about the client's credentials.
+     */
     private void answer(ConnectAttempt attempt, Authentication a, CompletableFuture<Authentication> result) {
         if (a instanceof Authentication.Admitted) {
             penalty.succeeded(attempt.remoteHost());
+            result.complete(a);
+            return;
+        }
+        if (a instanceof Authentication.Refused r && r.reasonCode() == Authentication.SERVER_UNAVAILABLE) {
             result.complete(a);
             return;
         }
@@ -198,7 +212,12 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
      * revoked: its device, in its workspace. Its expiry is the token's own {@code exp}, checked with the clock skew.
      */
     private Authentication byToken(ConnectAttempt attempt) {
-        Optional<DeviceTokens.Bearer> bearer = tokens.verify(new String(attempt.password(), StandardCharsets.US_ASCII));
+        String token = new String(attempt.password(), StandardCharsets.US_ASCII);
+        Optional<ExternalIssuer> external = externalIssuers.of(token);
+        if (external.isPresent()) {
+            return byExternalToken(attempt, external.get(), token);
+        }
+        Optional<DeviceTokens.Bearer> bearer = tokens.verify(token);
         if (bearer.isEmpty()) {
             return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "token not valid");
         }
@@ -209,6 +228,27 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
             return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "token revoked or unknown");
         }
         return Authentication.admit(new ClientIdentity(b.workspace(), b.device(), attempt.username(), b.id()));
+    }
+
+    /**
+     * A token of an external issuer, valid by its keys and claims, naming a device that exists in the workspace the
+     * issuer is for (so that its ACLs and groups apply, and deleting it locks the token out). When the issuer's keys
+     * cannot be had (its JWK set cannot be fetched and none is cached), 0x88 server unavailable (3.1.1: 0x03): the
+     * token may well be good, and a device told 0x86 / 0x04 would take its credentials for bad and may stop trying,
+     * while "unavailable" makes it retry later, when the identity provider is back.
+     */
+    private Authentication byExternalToken(ConnectAttempt attempt, ExternalIssuer issuer, String token) {
+        ExternalIssuer.Verdict verdict = issuer.verify(token);
+        if (verdict instanceof ExternalIssuer.Unavailable) {
+            return Authentication.refuse(Authentication.SERVER_UNAVAILABLE, "the token's issuer cannot be reached");
+        }
+        if (!(verdict instanceof ExternalIssuer.Valid v)) {
+            return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "token not valid");
+        }
+        if (devices.find(v.workspace(), v.device()).isEmpty()) {
+            return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "the token names no device");
+        }
+        return Authentication.admit(new ClientIdentity(v.workspace(), v.device(), attempt.username(), v.credential()));
     }
 
     /** A certificate the platform CA issued, not revoked: its device, in its workspace. */
@@ -274,5 +314,6 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
     public void close() {
         pool.shutdownNow();
         timer.shutdownNow();
+        externalIssuers.close();
     }
 }

@@ -40,9 +40,12 @@ public final class DeviceTokens {
 
     public static final String AUDIENCE = "mqtt";
     public static final String WORKSPACE_CLAIM = "ws";
-    // a compact JWS: three base64url parts; bounded, so that no one makes the parser read a 64 KB password
-    private static final Pattern SHAPE = Pattern.compile("[A-Za-z0-9_-]{8,1024}\\.[A-Za-z0-9_-]{8,2048}"
-            + "\\.[A-Za-z0-9_-]{8,1024}");
+    // a compact JWS: three base64url parts; bounded, so that no one makes the parser read a 64 KB password. The
+    // claims may be 3 KB (identity providers' tokens carry more than ours). The signature may be empty: an unsecured
+    // JWT ("alg": "none") is then refused as a token, not taken for a password and, where a listener admits
+    // anonymous clients, let in as one.
+    private static final Pattern SHAPE = Pattern.compile("[A-Za-z0-9_-]{8,1024}\\.[A-Za-z0-9_-]{8,4096}"
+            + "\\.(?:[A-Za-z0-9_-]{8,1024})?");
 
     /** A token just signed: its id (the credential's), the compact JWS, when it expires, the key that signed it. */
     public record Issued(String id, String token, Instant expiresAt, String keyId) {
@@ -132,7 +135,10 @@ public final class DeviceTokens {
         return new Issued(id, jwt.serialize(), expiresAt, key.getKeyID());
     }
 
-    /** Whether a password is shaped like a token (three base64url parts): then it is taken for one. */
+    /**
+     * Whether a password is shaped like a token (three base64url parts, the last one possibly empty): then it is taken
+     * for one, the platform's or an external issuer's.
+     */
     public static boolean isTokenShaped(CharSequence password) {
         return SHAPE.matcher(password).matches();
     }
