@@ -205,7 +205,8 @@ public final class AnchormqServer implements AutoCloseable {
         public void workspaceDeleted(String workspace) {
             broker.closeWorkspace(workspace);
             acls.forget(workspace);
-            resources.anonymousTopicsChanged(workspace, null);
+            resources.forget(workspace);
+            authenticator.forgetWorkspace(workspace);
             if (logs != null) {
                 logs.close(workspace);
             }

@@ -92,6 +92,14 @@ final class PlatformWorkspaces implements WorkspaceResources {
         anonymousTopicsOf(workspace).set(prefix);
     }
 
+    /**
+     * The workspace was deleted: its prefix goes (its log's wrapper went with its broker; a workspace made again
+     * with the id gets a new one).
+     */
+    void forget(String workspace) {
+        anonymousTopics.remove(workspace);
+    }
+
     /** The workspace's prefix, held where its log's wrapper reads it on every publish without a map lookup. */
     private AtomicReference<String> anonymousTopicsOf(String workspace) {
         return anonymousTopics.computeIfAbsent(workspace, w -> new AtomicReference<>());

@@ -404,12 +404,18 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
             return;
         }
         Workspace workspace = workspaces.apply(who.workspace());
+        // the identity first, then the check: a workspace closed after the check disconnects this client too
+        identity = who;
+        if (workspace.isClosed()) {
+            // deleted while this client was being authenticated: its directory is stopped
+            refuse(refusalCode(Authentication.NOT_AUTHORIZED, mqtt5), "workspace deleted");
+            return;
+        }
         if (!workspace.quotas().admitConnection()) {
             refuse(refusalCode(QUOTA_EXCEEDED, mqtt5), "the workspace has its maximum of connections");
             return;
         }
         admittedTo = workspace;
-        identity = who;
         workspace.sessions().connect(new ConnectRequest(this, connect, ok.clientId(), ok.assignedId(), ok.generatedId(),
                 ok.keepAlive(), ok.keepAliveAdjusted(), who));
     }

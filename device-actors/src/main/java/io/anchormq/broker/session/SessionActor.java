@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -129,6 +130,7 @@ public final class SessionActor {
         this.gate = new InboundGate(context.getSelf(), handle, timers, rt);
         this.store = rt.sessions();
         adopt(store.open(clientId));
+        rt.liveActors().incrementAndGet();
     }
 
     /** From now on the session works on {@code s}: the flows are made anew over it. */
@@ -183,6 +185,7 @@ public final class SessionActor {
                 .onMessage(SubscriberUncongested.class, u -> Behaviors.same())
                 .onMessage(BackPressureElapsed.class, b -> Behaviors.same())
                 .onMessage(LogCaughtUp.class, c -> Behaviors.same())
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
     }
 
@@ -235,7 +238,14 @@ public final class SessionActor {
                     gate.onRateQuotaElapsed(client.connection, process);
                     return afterPackets(client);
                 })
+                // its workspace closed while the client was connected (it is being disconnected)
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
+    }
+
+    private Behavior<Command> onPostStop(PostStop stopped) {
+        rt.liveActors().decrementAndGet();
+        return Behaviors.same();
     }
 
     /** After packets were processed: their replies flushed, and offline if one of them ended the connection. */

@@ -64,8 +64,13 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
     private final ScheduledExecutorService timer;
     private final FailurePenalty penalty;
     private final SecretKeySpec cacheKey;
-    private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
+    /** Per credential id, the HMAC of the password last verified with it. */
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
     public final LongAdder argon2Verifications = new LongAdder();
+
+    /** A password verified once with a credential of {@code workspace}. */
+    private record Verified(String workspace, byte[] mac) {
+    }
 
     /**
      * @param threads threads that read the store and hash passwords
@@ -171,15 +176,15 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
             if (!"password".equals(c.kind()) || !c.validAt(now)) {
                 continue;
             }
-            byte[] known = verified.get(c.id());
+            Verified known = verified.get(c.id());
             boolean ok;
-            if (known != null && MessageDigest.isEqual(known, mac)) {
+            if (known != null && MessageDigest.isEqual(known.mac(), mac)) {
                 ok = true;
             } else {
                 argon2Verifications.increment();
                 ok = PasswordHash.matches(password, c.secretHash());
                 if (ok) {
-                    verified.put(c.id(), mac);
+                    verified.put(c.id(), new Verified(c.workspaceId(), mac));
                 }
             }
             if (ok) {
@@ -249,6 +254,11 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
     /** Forgets what was verified with a credential (it was revoked or deleted). */
     public void forget(String credentialId) {
         verified.remove(credentialId);
+    }
+
+    /** Forgets what was verified with the credentials of a workspace (it was deleted, and they with it). */
+    public void forgetWorkspace(String workspace) {
+        verified.values().removeIf(v -> v.workspace().equals(workspace));
     }
 
     /** Authentication failures counted, and how many of them were answered late. */
