@@ -24,7 +24,10 @@ final class PlatformWorkspaces implements WorkspaceResources {
     private final IntegrityLogs logs;
     private final AccessPolicy access;
     private final WorkspaceAcls acls;
-    /** Each workspace's anonymous topic prefix (null inside: none): those topics are not logged. */
+    /**
+     * Each workspace's anonymous topic prefix, unless its anonymous topics are logged (null inside: none): those
+     * topics are not logged.
+     */
     private final Map<String, AtomicReference<String>> anonymousTopics = new ConcurrentHashMap<>();
     private final SessionStore defaultSessions;
     private final RetainedStore defaultRetained;
@@ -53,8 +56,9 @@ final class PlatformWorkspaces implements WorkspaceResources {
     }
 
     /**
-     * The workspace's log, except for the topics of its confined anonymous clients: a credential presentation
-     * exchanged there is reachable only by whoever knows its random topic, and the broker keeps nothing of it.
+     * The workspace's log, except for the topics of its confined anonymous clients unless the workspace wants them
+     * logged: a credential presentation exchanged there is reachable only by whoever knows its random topic, and
+     * by default the broker keeps nothing of it.
      */
     @Override
     public IntegrityLog integrityLog(String workspace) {
@@ -62,11 +66,11 @@ final class PlatformWorkspaces implements WorkspaceResources {
             return IntegrityLog.NONE;
         }
         IntegrityLog log = logs.open(workspace);
-        AtomicReference<String> anonymousPrefix = anonymousTopicsOf(workspace);
+        AtomicReference<String> unlogged = anonymousTopicsOf(workspace);
         return new IntegrityLog() {
             @Override
             public Coverage coverage(String topic, int qos) {
-                String prefix = anonymousPrefix.get();
+                String prefix = unlogged.get();
                 return prefix != null && topic.startsWith(prefix) ? Coverage.NONE : log.coverage(topic, qos);
             }
 
@@ -87,9 +91,12 @@ final class PlatformWorkspaces implements WorkspaceResources {
         };
     }
 
-    /** The workspace's anonymous topic prefix changed (null: it admits no anonymous clients any more). */
-    void anonymousTopicsChanged(String workspace, String prefix) {
-        anonymousTopicsOf(workspace).set(prefix);
+    /**
+     * The workspace's anonymous topic prefix (null: it admits no anonymous clients any more), or whether those
+     * topics are logged, changed.
+     */
+    void anonymousTopicsChanged(String workspace, String prefix, boolean logged) {
+        anonymousTopicsOf(workspace).set(logged ? null : prefix);
     }
 
     /**
@@ -100,7 +107,7 @@ final class PlatformWorkspaces implements WorkspaceResources {
         anonymousTopics.remove(workspace);
     }
 
-    /** The workspace's prefix, held where its log's wrapper reads it on every publish without a map lookup. */
+    /** The workspace's unlogged prefix, held where its log's wrapper reads it on every publish without a map lookup. */
     private AtomicReference<String> anonymousTopicsOf(String workspace) {
         return anonymousTopics.computeIfAbsent(workspace, w -> new AtomicReference<>());
     }

@@ -13,6 +13,7 @@ import io.anchormq.platform.pki.CsrRejectedException;
 import io.anchormq.platform.pki.PlatformCa;
 import io.anchormq.platform.store.AclRule;
 import io.anchormq.platform.store.AclTable;
+import io.anchormq.platform.store.AnonymousRateQuota;
 import io.anchormq.platform.store.ApiKey;
 import io.anchormq.platform.store.ApiKeyTable;
 import io.anchormq.platform.store.Credential;
@@ -185,7 +186,8 @@ final class AdminApi {
     }
 
     private static final Set<String> WORKSPACE_FIELDS = Set.of("id", "name", "logPublicRead", "anonymousTopicPrefix",
-            "quotas");
+            "quotas", "anonymousRateQuota", "logAnonymousTopics");
+    private static final Set<String> ANONYMOUS_RATE_FIELDS = Set.of("messagesPerSecond", "bytesPerSecond");
     private static final Set<String> QUOTA_FIELDS = Set.of("maxConnections", "maxMessagesPerSecond",
             "maxBytesPerSecond", "maxSubscriptionsPerClient", "maxRetainedMessages", "maxQueuedMessages");
 
@@ -196,10 +198,12 @@ final class AdminApi {
                 "1 to 63 lower-case letters, digits and '-', starting with a letter or digit");
         String name = ApiRequest.text(o, "name", false, NAME, "1 to 200 characters");
         Boolean publicRead = ApiRequest.bool(o, "logPublicRead");
+        Boolean logAnonymous = ApiRequest.bool(o, "logAnonymousTopics");
         Workspace w = new Workspace(id, name == null ? id : name, Instant.now(),
                 ApiRequest.text(o, "anonymousTopicPrefix", false, TOPIC_PREFIX,
                         "a topic prefix ending in '/', without wildcards"),
-                publicRead != null && publicRead, quotas(o, null));
+                publicRead != null && publicRead, quotas(o, null), anonymousRateQuota(o, null),
+                logAnonymous != null && logAnonymous);
         Workspace stored;
         try {
             stored = workspaces.create(w);
@@ -217,16 +221,20 @@ final class AdminApi {
     private ApiResponse updateWorkspace(ApiRequest r) {
         Workspace w = visibleWorkspace(r);
         requireAdmin(r, w.id());
-        ObjectNode o = r.object(Set.of("name", "logPublicRead", "anonymousTopicPrefix", "quotas"));
+        ObjectNode o = r.object(Set.of("name", "logPublicRead", "anonymousTopicPrefix", "quotas", "anonymousRateQuota",
+                "logAnonymousTopics"));
         if (o.has("quotas") && !r.caller().isPlatformAdmin()) {
             throw ApiError.forbidden("only a platform admin key may change quotas");
         }
         String name = ApiRequest.text(o, "name", false, NAME, "1 to 200 characters");
         Boolean publicRead = ApiRequest.bool(o, "logPublicRead");
+        Boolean logAnonymous = ApiRequest.bool(o, "logAnonymousTopics");
         String prefix = o.has("anonymousTopicPrefix") ? ApiRequest.text(o, "anonymousTopicPrefix", false,
                 TOPIC_PREFIX, "a topic prefix ending in '/', without wildcards") : w.anonymousTopicPrefix();
         Workspace updated = new Workspace(w.id(), name == null ? w.name() : name, w.createdAt(), prefix,
-                publicRead == null ? w.logPublicRead() : publicRead, quotas(o, w.quotas()));
+                publicRead == null ? w.logPublicRead() : publicRead, quotas(o, w.quotas()),
+                anonymousRateQuota(o, w.anonymousRateQuota()),
+                logAnonymous == null ? w.logAnonymousTopics() : logAnonymous);
         workspaces.update(updated);
         effects.workspaceChanged(updated.id());
         return ApiResponse.json(200, json(updated));
@@ -795,6 +803,36 @@ final class AdminApi {
                         : q.maxQueuedMessages());
     }
 
+    /**
+     * The rates of the body's {@code anonymousRateQuota} object over {@code base} (null fields: the platform
+     * default). A workspace admin may set them: its anonymous clients are held to the workspace's quotas as well.
+     */
+    private static AnonymousRateQuota anonymousRateQuota(ObjectNode o, AnonymousRateQuota base) {
+        AnonymousRateQuota q = base == null ? AnonymousRateQuota.DEFAULTS : base;
+        if (!o.has("anonymousRateQuota") || o.get("anonymousRateQuota").isNull()) {
+            return q;
+        }
+        if (!(o.get("anonymousRateQuota") instanceof ObjectNode ao)) {
+            throw ApiError.badRequest("anonymousRateQuota", "anonymousRateQuota must be an object");
+        }
+        ao.fieldNames().forEachRemaining(f -> {
+            if (!ANONYMOUS_RATE_FIELDS.contains(f)) {
+                throw ApiError.badRequest("anonymousRateQuota." + f, "unknown field " + f + " (expected one of "
+                        + ANONYMOUS_RATE_FIELDS + ")");
+            }
+        });
+        try {
+            return new AnonymousRateQuota(
+                    ao.has("messagesPerSecond")
+                            ? toInt(ApiRequest.count(ao, "messagesPerSecond", Integer.MAX_VALUE))
+                            : q.messagesPerSecond(),
+                    ao.has("bytesPerSecond") ? ApiRequest.count(ao, "bytesPerSecond", Long.MAX_VALUE)
+                            : q.bytesPerSecond());
+        } catch (ApiError e) {
+            throw ApiError.badRequest("anonymousRateQuota." + e.field, e.getMessage());
+        }
+    }
+
     private static Integer toInt(Long v) {
         return v == null ? null : v.intValue();
     }
@@ -816,6 +854,10 @@ final class AdminApi {
         q.put("maxSubscriptionsPerClient", quotas.maxSubscriptionsPerClient());
         q.put("maxRetainedMessages", quotas.maxRetainedMessages());
         q.put("maxQueuedMessages", quotas.maxQueuedMessages());
+        ObjectNode a = n.putObject("anonymousRateQuota");
+        a.put("messagesPerSecond", w.anonymousRateQuota().messagesPerSecond());
+        a.put("bytesPerSecond", w.anonymousRateQuota().bytesPerSecond());
+        n.put("logAnonymousTopics", w.logAnonymousTopics());
         return n;
     }
 
