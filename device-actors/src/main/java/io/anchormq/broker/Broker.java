@@ -54,7 +54,8 @@ public final class Broker {
         this.settings = settings;
         this.resources = resources;
         this.dispatcher = EventLoopDispatcher.register(system, eventLoops);
-        this.channels = new MqttChannels(settings, listenerMetrics, fence, authenticator, this::workspace);
+        this.channels = new MqttChannels(settings, listenerMetrics, fence, authenticator, this::workspace,
+                workspaces::get);
         workspace(ClientIdentity.DEFAULT_WORKSPACE);
     }
 
@@ -136,7 +137,10 @@ public final class Broker {
         return workspace(ClientIdentity.DEFAULT_WORKSPACE).metrics();
     }
 
-    /** Connections of every workspace, and those that never got one: accepted, open, refused, protocol errors. */
+    /**
+     * Connections of every workspace, and those that never got one: accepted, open, refused (by reason and
+     * listener), protocol errors.
+     */
     public BrokerMetrics listenerMetrics() {
         return listenerMetrics;
     }

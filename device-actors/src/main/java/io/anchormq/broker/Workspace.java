@@ -78,6 +78,8 @@ public final class Workspace {
     void publishMetrics() {
         ObjectNode json = JSON.createObjectNode();
         metrics.snapshot().forEach(json::put);
+        ObjectNode refused = json.putObject("connectionsRefusedBy");
+        metrics.refusals.byReason().forEach(refused::put);
         json.put("sessions", sessions.count());
         json.put("subscriptions", router.subscriptionCount());
         json.put("retainedMessages", retained.size());
