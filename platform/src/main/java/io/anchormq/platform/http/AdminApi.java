@@ -55,7 +55,8 @@ final class AdminApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     static final Pattern WORKSPACE_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-    static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    /** '@' too: an operator's CA may name devices by their e-mail address (anchormq.auth.certificates.identity). */
+    static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}");
     private static final Pattern NAME = Pattern.compile("[^\\p{Cntrl}]{1,200}");
     private static final Pattern USERNAME = Pattern.compile("[^\\p{Cntrl}\\s]{1,256}");
     private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
@@ -265,7 +266,7 @@ final class AdminApi {
         requireAdmin(r, w.id());
         ObjectNode o = r.object(Set.of("id", "groups"));
         String id = ApiRequest.text(o, "id", true, DEVICE_ID,
-                "1 to 128 letters, digits, '.', '_', ':' and '-', starting with a letter or digit");
+                "1 to 128 letters, digits, '.', '_', ':', '@' and '-', starting with a letter or digit");
         List<String> groups = groups(o);
         Device stored;
         try {
