@@ -122,9 +122,10 @@ class AdminApiTest {
         assertEquals(created, documentedProperties("WorkspaceCreate"));
         assertEquals(writable, documentedProperties("WorkspaceUpdate"));
         // every documented field of an update is taken (an unknown one is a 400)
-        AdminClient.Reply r = admin.call("PATCH", "/api/v1/workspaces/docs", "{\"name\": \"docs\", \"logPublicRead\": true,"
-                + " \"anonymousTopicPrefix\": \"anon/\", \"quotas\": {}, \"anonymousRateQuota\": {\"messagesPerSecond\": 3,"
-                + " \"bytesPerSecond\": null}, \"logAnonymousTopics\": true}");
+        AdminClient.Reply r = admin.call("PATCH", "/api/v1/workspaces/docs", "{\"name\": \"docs\","
+                + " \"logPublicRead\": true, \"anonymousTopicPrefix\": \"anon/\", \"quotas\": {},"
+                + " \"anonymousRateQuota\": {\"messagesPerSecond\": 3, \"bytesPerSecond\": null},"
+                + " \"logAnonymousTopics\": true}");
         assertEquals(200, r.status(), r.body());
         assertEquals(3, r.json().get("anonymousRateQuota").get("messagesPerSecond").asInt());
         assertTrue(r.json().get("anonymousRateQuota").get("bytesPerSecond").isNull(), "null: the platform default");

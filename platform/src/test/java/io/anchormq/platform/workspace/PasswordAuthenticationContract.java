@@ -45,7 +45,8 @@ abstract class PasswordAuthenticationContract {
     @BeforeAll
     void start() {
         // small penalties, so that the failures of one test do not slow the others down much
-        broker = BrokerFixture.start(storeConfig() + "\nanchormq.auth { failure-delay = 100ms, max-failure-delay = 400ms }"
+        broker = BrokerFixture.start(storeConfig()
+                + "\nanchormq.auth { failure-delay = 100ms, max-failure-delay = 400ms }"
                 + "\nanchormq.metrics.interval = 200ms");
         admin = AdminClient.of(broker);
         admin.createWorkspace("acme", false);
@@ -198,7 +199,8 @@ abstract class PasswordAuthenticationContract {
         }
         // the listeners count every refusal, by listener
         Broker core = broker.server().broker();
-        assertEquals(listenerBefore + wrong + 1, core.listenerMetrics().refusals.byReason().get("badUserNameOrPassword"));
+        assertEquals(listenerBefore + wrong + 1,
+                core.listenerMetrics().refusals.byReason().get("badUserNameOrPassword"));
         assertTrue(core.listenerMetrics().refusals.byListener().get("mqtt").get("badUserNameOrPassword") >= wrong + 1);
         // nobody failed with a credential of the default workspace
         assertEquals(0, core.metrics().refusals.byReason().get("badUserNameOrPassword"));
