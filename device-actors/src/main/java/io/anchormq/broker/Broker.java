@@ -15,6 +15,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -39,6 +40,8 @@ public final class Broker {
     private final BrokerMetrics listenerMetrics = new BrokerMetrics();
     private final Map<String, Workspace> workspaces = new ConcurrentHashMap<>();
     private final AtomicLong generations = new AtomicLong();
+    /** The workspaces' actors alive: each counts itself in at start and out when it has stopped. */
+    private final AtomicInteger liveActors = new AtomicInteger();
     private final MqttChannels channels;
 
     /**
@@ -51,27 +54,30 @@ public final class Broker {
         this.settings = settings;
         this.resources = resources;
         this.dispatcher = EventLoopDispatcher.register(system, eventLoops);
-        this.channels = new MqttChannels(settings, listenerMetrics, fence, authenticator, this::workspace);
+        this.channels = new MqttChannels(settings, listenerMetrics, fence, authenticator, this::workspace,
+                workspaces::get);
         workspace(ClientIdentity.DEFAULT_WORKSPACE);
     }
 
     /** The workspace's broker, opened now if no client of it connected since the start or since it was closed. */
     public Workspace workspace(String id) {
         return workspaces.computeIfAbsent(id, w -> new Workspace(w, generations.getAndIncrement(), system, settings,
-                resources, fence, dispatcher));
+                resources, fence, dispatcher, liveActors));
     }
 
     /**
-     * Disconnects the workspace's clients and forgets it: a workspace deleted. Its in-memory state goes with it, so
-     * a workspace made later with the same id starts empty.
+     * Forgets the workspace and releases it (a workspace deleted): its clients are disconnected, its actors
+     * (sessions, connected or not, their directory, presence) stopped and its timers cancelled, so its in-memory
+     * state goes and a workspace made later with the same id starts empty.
      */
     public void closeWorkspace(String id) {
-        disconnect(identity -> identity.workspace().equals(id), MqttReasonCodes.Disconnect.NOT_AUTHORIZED,
-                "workspace deleted");
+        // forgotten first: a client admitted from now on opens the new one, not this
         Workspace w = workspaces.remove(id);
         if (w != null) {
             w.close();
         }
+        disconnect(identity -> identity.workspace().equals(id), MqttReasonCodes.Disconnect.NOT_AUTHORIZED,
+                "workspace deleted");
     }
 
     /**
@@ -98,7 +104,8 @@ public final class Broker {
     /** Disconnects every client (MQTT 5: with reason 0x8B, server shutting down); sessions are not kept. */
     public void shutdown() {
         channels.disconnectAll();
-        workspaces.values().forEach(Workspace::close);
+        // the sessions stay for the disconnects (wills go out); they stop with the actor system
+        workspaces.values().forEach(Workspace::stopPeriodicWork);
     }
 
     /** Publishes a message from the broker itself to the default workspace. */
@@ -130,7 +137,10 @@ public final class Broker {
         return workspace(ClientIdentity.DEFAULT_WORKSPACE).metrics();
     }
 
-    /** Connections of every workspace, and those that never got one: accepted, open, refused, protocol errors. */
+    /**
+     * Connections of every workspace, and those that never got one: accepted, open, refused (by reason and
+     * listener), protocol errors.
+     */
     public BrokerMetrics listenerMetrics() {
         return listenerMetrics;
     }
@@ -138,6 +148,14 @@ public final class Broker {
     /** Cases where a subscription's ordering against concurrent publishes was given up (all workspaces). */
     public long subscriptionOrderGiveUps() {
         return fence.expiredTickets();
+    }
+
+    /**
+     * The workspaces' actors alive now: per open workspace, its session directory's shards and presence tracker, and
+     * one per session, connected or not; those of a closed workspace until they have stopped.
+     */
+    public int liveActors() {
+        return liveActors.get();
     }
 
     /** The default workspace's sessions. */

@@ -35,6 +35,11 @@ public final class BrokerMetrics {
     public final LongAdder rateQuotaPauses = new LongAdder();
     /** Offline clients whose presence was forgotten because more than the configured number were remembered. */
     public final LongAdder presenceForgotten = new LongAdder();
+    /**
+     * The refused CONNECTs of {@link #connectionsRefused}, by reason and listener: for a workspace, those whose
+     * credential was one of its own; for the listeners, all.
+     */
+    public final ConnectRefusals refusals = new ConnectRefusals();
 
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -55,6 +60,7 @@ public final class BrokerMetrics {
         m.put("presenceForgotten", presenceForgotten.sum());
         m.put("quotaRefusals", quotaRefusals.sum());
         m.put("rateQuotaPauses", rateQuotaPauses.sum());
+        m.put("connectionsRefusedAfterPenalty", refusals.afterPenalty());
         return m;
     }
 }

@@ -17,11 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 
 /**
  * One tenant's broker: its own topic router, retained messages, sessions (client ids are unique per workspace),
@@ -40,15 +42,20 @@ public final class Workspace {
     private final Publisher publisher;
     private final WorkspaceQuotas quotas = new WorkspaceQuotas();
     private final Sessions sessions;
+    private final ActorSystem<?> system;
+    private final ActorRef<BrokerEvent> presence;
     private final Cancellable metricsPublication;
+    private volatile boolean closed;
 
     /**
      * @param generation how many workspaces the broker opened before: its actors' names must not be those of a
      *     workspace of the same id closed earlier (actor names are unique per actor system)
+     * @param liveActors the broker's count of workspace actors alive: this one's count themselves in and out
      */
     Workspace(String id, long generation, ActorSystem<?> system, BrokerSettings settings, WorkspaceResources resources,
-              SubscriptionFence fence, DispatcherSelector dispatcher) {
+              SubscriptionFence fence, DispatcherSelector dispatcher, AtomicInteger liveActors) {
         this.id = id;
+        this.system = system;
         this.retained = resources.retainedStore(id);
         this.publisher = new Publisher(router, retained);
         String name = URLEncoder.encode(id, StandardCharsets.UTF_8) + "~" + generation;
@@ -56,11 +63,11 @@ public final class Workspace {
                 ClientIdentity.DEFAULT_WORKSPACE.equals(id) && generation == 0 ? "sessions" : "sessions-" + name,
                 system,
                 settings, router, retained, events, resources.accessPolicy(id), metrics, resources.sessionStore(id),
-                resources.integrityLog(id), fence, dispatcher, quotas);
-        ActorRef<BrokerEvent> presence = system.systemActorOf(
+                resources.integrityLog(id), fence, dispatcher, quotas, liveActors);
+        presence = system.systemActorOf(
                 PresenceTracker.create(publisher, retained, settings.presenceTopicPrefix(),
-                        settings.presenceMaxOfflineClients(), metrics.presenceForgotten), "presence-" + name,
-                Props.empty());
+                        settings.presenceMaxOfflineClients(), metrics.presenceForgotten, liveActors),
+                "presence-" + name, Props.empty());
         events.subscribeToLifecycle(presence);
         Duration every = settings.metricsInterval();
         metricsPublication = every.isZero() ? null
@@ -71,6 +78,8 @@ public final class Workspace {
     void publishMetrics() {
         ObjectNode json = JSON.createObjectNode();
         metrics.snapshot().forEach(json::put);
+        ObjectNode refused = json.putObject("connectionsRefusedBy");
+        metrics.refusals.byReason().forEach(refused::put);
         json.put("sessions", sessions.count());
         json.put("subscriptions", router.subscriptionCount());
         json.put("retainedMessages", retained.size());
@@ -92,11 +101,31 @@ public final class Workspace {
         sessions.recheckAccess();
     }
 
-    /** Stops its periodic work; its clients must have been disconnected. */
+    /**
+     * Releases the workspace (it was deleted): its metrics timer, presence tracker, session directory and every
+     * session, connected or not, stop with their timers, so that nothing holds its router, retained messages,
+     * sessions or counters once the connections of its clients, disconnected before, have closed. Nothing of it is
+     * published any more (no wills, no presence): nobody is left to receive it.
+     */
     void close() {
+        closed = true;
+        stopPeriodicWork();
+        events.unsubscribe(presence);
+        // a system actor whose protocol is the event stream's, with no message of ours to stop on: the system stops it
+        Adapter.toClassic(system).stop(Adapter.toClassic(presence));
+        sessions.close();
+    }
+
+    /** Stops its periodic work (the broker shuts down; its sessions go with the actor system). */
+    void stopPeriodicWork() {
         if (metricsPublication != null) {
             metricsPublication.cancel();
         }
+    }
+
+    /** Whether it was closed: a client authenticated into it just before must not have a session any more. */
+    public boolean isClosed() {
+        return closed;
     }
 
     public String id() {

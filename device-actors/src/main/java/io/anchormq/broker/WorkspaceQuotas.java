@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The inbound rates are token buckets holding one second's worth: a publish that overdraws them is accepted and
  * its publisher is not read for as long as the overdraft takes to refill (back-pressure through TCP); only a
- * publish that would overdraw by more than {@link #MAX_OVERDRAFT_MILLIS} is refused (MQTT 5: 0x97).
+ * publish that would overdraw by more than {@link #MAX_OVERDRAFT_MILLIS} is refused (MQTT 5: 0x97). A confined
+ * anonymous client has rates of its own besides ({@link #anonymousClientRates}), in the same way.
  */
 public final class WorkspaceQuotas {
 
@@ -22,6 +23,8 @@ public final class WorkspaceQuotas {
     private volatile int maxQueuedMessages;
     private final Bucket messages = new Bucket();
     private final Bucket bytes = new Bucket();
+    private volatile long anonymousMessagesPerSecond;
+    private volatile long anonymousBytesPerSecond;
     private final AtomicInteger connections = new AtomicInteger();
 
     /** Puts new limits in force (0 or less: none). */
@@ -33,6 +36,24 @@ public final class WorkspaceQuotas {
         this.maxQueuedMessages = Math.max(0, maxQueuedMessages);
         messages.setRate(maxMessagesPerSecond);
         bytes.setRate(maxBytesPerSecond);
+    }
+
+    /**
+     * Puts new rates in force for each confined anonymous client (0 or less: none of its own); the clients' buckets
+     * follow at their next publish.
+     */
+    public void setAnonymousRates(long messagesPerSecond, long bytesPerSecond) {
+        anonymousMessagesPerSecond = Math.max(0, messagesPerSecond);
+        anonymousBytesPerSecond = Math.max(0, bytesPerSecond);
+    }
+
+    /**
+     * The inbound rates of one confined anonymous client: buckets of its own at the workspace's anonymous rates, so
+     * that a client nobody vouches for cannot use up what the workspace's devices may publish. Its publishes are
+     * taken from the workspace's rates as well, which bound everything the workspace's clients publish.
+     */
+    public ClientRates anonymousClientRates() {
+        return new ClientRates();
     }
 
     /** Counts a connection in, unless the workspace has its maximum already. */
@@ -92,6 +113,42 @@ public final class WorkspaceQuotas {
         return TimeUnit.NANOSECONDS.toMillis(Math.max(waitMessages, waitBytes));
     }
 
+    /** One client's rates of its own, over the workspace's; used by its session only. */
+    public final class ClientRates {
+        private final Bucket messages = new Bucket();
+        private final Bucket bytes = new Bucket();
+
+        private ClientRates() {
+        }
+
+        /** As {@link WorkspaceQuotas#takeInbound}, from the client's own rates and then the workspace's. */
+        public long takeInbound(int size) {
+            messages.follow(anonymousMessagesPerSecond);
+            bytes.follow(anonymousBytesPerSecond);
+            long own = 0;
+            if (messages.limited() || bytes.limited()) {
+                long now = System.nanoTime();
+                long waitMessages = messages.take(1, now);
+                if (waitMessages < 0) {
+                    return -1;
+                }
+                long waitBytes = bytes.take(size, now);
+                if (waitBytes < 0) {
+                    messages.giveBack(1);
+                    return -1;
+                }
+                own = TimeUnit.NANOSECONDS.toMillis(Math.max(waitMessages, waitBytes));
+            }
+            long workspace = WorkspaceQuotas.this.takeInbound(size);
+            if (workspace < 0) {
+                messages.giveBack(1);
+                bytes.giveBack(size);
+                return -1;
+            }
+            return Math.max(own, workspace);
+        }
+    }
+
     /** A token bucket of one second's worth that may be overdrawn by up to {@link #MAX_OVERDRAFT_MILLIS}. */
     private static final class Bucket {
         private volatile long perSecond;
@@ -106,6 +163,13 @@ public final class WorkspaceQuotas {
             perSecond = Math.max(0, rate);
             tokens = perSecond;
             refilledAt = System.nanoTime();
+        }
+
+        /** Takes {@code rate} on if it is not the bucket's rate any more (starting full, as a new one). */
+        void follow(long rate) {
+            if (perSecond != rate) {
+                setRate(rate);
+            }
         }
 
         /** Nanoseconds until the overdraft is repaid (0 if none), or -1 when it would be too large. */

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.anchormq.broker.Broker;
 import io.anchormq.broker.BrokerSettings;
+import io.anchormq.broker.WorkspaceQuotas;
 import io.anchormq.broker.auth.ClientIdentity;
 import io.anchormq.broker.retained.InMemoryRetainedStore;
 import io.anchormq.broker.retained.RetainedStore;
@@ -25,6 +26,7 @@ import io.anchormq.platform.identity.DeviceTokens;
 import io.anchormq.platform.identity.ExternalIssuers;
 import io.anchormq.platform.listeners.MqttListeners;
 import io.anchormq.platform.pki.PlatformCa;
+import io.anchormq.platform.store.AnonymousRateQuota;
 import io.anchormq.platform.store.Database;
 import io.anchormq.platform.store.StoreSettings;
 import io.anchormq.platform.store.Tables;
@@ -157,7 +159,9 @@ public final class AnchormqServer implements AutoCloseable {
             PlatformWorkspaces resources = new PlatformWorkspaces(logs, Broker.accessPolicyOf(settings), acls,
                     sessions, retained);
             Broker broker = new Broker(system, settings, authenticator, resources, eventLoops);
-            LiveEffects effects = new LiveEffects(broker, tables, resources, logs, acls, authenticator);
+            LiveEffects effects = new LiveEffects(broker, tables, resources, logs, acls, authenticator,
+                    config.getLong("anchormq.workspaces.anonymous-rate-quota.messages-per-second"),
+                    config.getBytes("anchormq.workspaces.anonymous-rate-quota.bytes-per-second"));
             for (Workspace w : tables.workspaces().list()) {
                 effects.workspaceCreated(w.id());
             }
@@ -205,9 +209,15 @@ public final class AnchormqServer implements AutoCloseable {
         }
     }
 
-    /** What admin API changes do to the running broker. */
+    /**
+     * What admin API changes do to the running broker.
+     *
+     * @param anonymousMessagesPerSecond what a confined anonymous client may publish in a workspace that does not
+     *     say (and {@code anonymousBytesPerSecond})
+     */
     private record LiveEffects(Broker broker, Tables tables, PlatformWorkspaces resources, IntegrityLogs logs,
-                               WorkspaceAcls acls, DeviceAuthenticator authenticator) implements AdminEffects {
+                               WorkspaceAcls acls, DeviceAuthenticator authenticator, long anonymousMessagesPerSecond,
+                               long anonymousBytesPerSecond) implements AdminEffects {
 
         @Override
         public void workspaceCreated(String workspace) {
@@ -221,11 +231,16 @@ public final class AnchormqServer implements AutoCloseable {
         @Override
         public void workspaceChanged(String workspace) {
             tables.workspaces().find(workspace).ifPresent(w -> {
-                resources.anonymousTopicsChanged(w.id(), w.anonymousTopicPrefix());
+                resources.anonymousTopicsChanged(w.id(), w.anonymousTopicPrefix(), w.logAnonymousTopics());
                 Quotas q = w.quotas();
-                broker.workspace(w.id()).quotas().set(orZero(q.maxConnections()), orZero(q.maxSubscriptionsPerClient()),
+                WorkspaceQuotas quotas = broker.workspace(w.id()).quotas();
+                quotas.set(orZero(q.maxConnections()), orZero(q.maxSubscriptionsPerClient()),
                         orZero(q.maxRetainedMessages()), orZero(q.maxQueuedMessages()),
                         orZero(q.maxMessagesPerSecond()), q.maxBytesPerSecond() == null ? 0 : q.maxBytesPerSecond());
+                AnonymousRateQuota a = w.anonymousRateQuota();
+                quotas.setAnonymousRates(
+                        a.messagesPerSecond() == null ? anonymousMessagesPerSecond : a.messagesPerSecond(),
+                        a.bytesPerSecond() == null ? anonymousBytesPerSecond : a.bytesPerSecond());
             });
         }
 
@@ -237,7 +252,8 @@ public final class AnchormqServer implements AutoCloseable {
         public void workspaceDeleted(String workspace) {
             broker.closeWorkspace(workspace);
             acls.forget(workspace);
-            resources.anonymousTopicsChanged(workspace, null);
+            resources.forget(workspace);
+            authenticator.forgetWorkspace(workspace);
             if (logs != null) {
                 logs.close(workspace);
             }

@@ -28,7 +28,10 @@ final class PlatformWorkspaces implements WorkspaceResources {
     private final IntegrityLogs logs;
     private final AccessPolicy access;
     private final WorkspaceAcls acls;
-    /** Each workspace's anonymous topic prefix (null inside: none): those topics are not logged. */
+    /**
+     * Each workspace's anonymous topic prefix, unless its anonymous topics are logged (null inside: none): those
+     * topics are not logged.
+     */
     private final Map<String, AtomicReference<String>> anonymousTopics = new ConcurrentHashMap<>();
     private final Function<String, SessionStore> sessions;
     private final Function<String, RetainedStore> retained;
@@ -66,8 +69,9 @@ final class PlatformWorkspaces implements WorkspaceResources {
     }
 
     /**
-     * The workspace's log, except for the topics of its confined anonymous clients: a credential presentation
-     * exchanged there is reachable only by whoever knows its random topic, and the broker keeps nothing of it.
+     * The workspace's log, except for the topics of its confined anonymous clients unless the workspace wants them
+     * logged: a credential presentation exchanged there is reachable only by whoever knows its random topic, and
+     * by default the broker keeps nothing of it.
      */
     @Override
     public IntegrityLog integrityLog(String workspace) {
@@ -75,11 +79,11 @@ final class PlatformWorkspaces implements WorkspaceResources {
             return IntegrityLog.NONE;
         }
         IntegrityLog log = logs.open(workspace);
-        AtomicReference<String> anonymousPrefix = anonymousTopicsOf(workspace);
+        AtomicReference<String> unlogged = anonymousTopicsOf(workspace);
         return new IntegrityLog() {
             @Override
             public Coverage coverage(String topic, int qos) {
-                String prefix = anonymousPrefix.get();
+                String prefix = unlogged.get();
                 return prefix != null && topic.startsWith(prefix) ? Coverage.NONE : log.coverage(topic, qos);
             }
 
@@ -100,12 +104,23 @@ final class PlatformWorkspaces implements WorkspaceResources {
         };
     }
 
-    /** The workspace's anonymous topic prefix changed (null: it admits no anonymous clients any more). */
-    void anonymousTopicsChanged(String workspace, String prefix) {
-        anonymousTopicsOf(workspace).set(prefix);
+    /**
+     * The workspace's anonymous topic prefix (null: it admits no anonymous clients any more), or whether those
+     * topics are logged, changed.
+     */
+    void anonymousTopicsChanged(String workspace, String prefix, boolean logged) {
+        anonymousTopicsOf(workspace).set(logged ? null : prefix);
     }
 
-    /** The workspace's prefix, held where its log's wrapper reads it on every publish without a map lookup. */
+    /**
+     * The workspace was deleted: its prefix goes (its log's wrapper went with its broker; a workspace made again
+     * with the id gets a new one).
+     */
+    void forget(String workspace) {
+        anonymousTopics.remove(workspace);
+    }
+
+    /** The workspace's unlogged prefix, held where its log's wrapper reads it on every publish without a map lookup. */
     private AtomicReference<String> anonymousTopicsOf(String workspace) {
         return anonymousTopics.computeIfAbsent(workspace, w -> new AtomicReference<>());
     }

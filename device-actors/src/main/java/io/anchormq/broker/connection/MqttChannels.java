@@ -26,20 +26,24 @@ public final class MqttChannels {
     private final ConnectChecks checks;
     private final Authenticator authenticator;
     private final Function<String, Workspace> workspaces;
+    private final Function<String, Workspace> openWorkspaces;
     private final Set<MqttConnection> connections = ConcurrentHashMap.newKeySet();
 
     /**
      * @param metrics counts connections before they belong to a workspace
-     * @param workspaces the workspace authentication chose, by its id
+     * @param workspaces the workspace authentication chose, by its id (opened if need be)
+     * @param openWorkspaces the workspace of that id if it is open, else null
      */
     public MqttChannels(BrokerSettings settings, BrokerMetrics metrics, SubscriptionFence fence,
-                        Authenticator authenticator, Function<String, Workspace> workspaces) {
+                        Authenticator authenticator, Function<String, Workspace> workspaces,
+                        Function<String, Workspace> openWorkspaces) {
         this.settings = settings;
         this.metrics = metrics;
         this.fence = fence;
         this.checks = new ConnectChecks(settings);
         this.authenticator = authenticator;
         this.workspaces = workspaces;
+        this.openWorkspaces = openWorkspaces;
     }
 
     /** Installs the MQTT codec and a connection handler on a freshly accepted channel. */
@@ -52,7 +56,7 @@ public final class MqttChannels {
         p.addLast("decoder", new MqttDecoder(maxPacketSize));
         p.addLast("encoder", MqttEncoder.INSTANCE);
         MqttConnection connection = new MqttConnection(channel, settings, metrics, fence, checks, authenticator,
-                workspaces);
+                workspaces, openWorkspaces);
         p.addLast("session", connection);
         connections.add(connection);
         channel.closeFuture().addListener(f -> connections.remove(connection));

@@ -72,6 +72,7 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     private final ConnectChecks checks;
     private final Authenticator authenticator;
     private final Function<String, Workspace> workspaces;
+    private final Function<String, Workspace> openWorkspaces;
     private final PendingWrites writes;
     private final AtomicInteger unprocessed = new AtomicInteger();
 
@@ -106,7 +107,8 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     private volatile int holds;
 
     MqttConnection(Channel channel, BrokerSettings settings, BrokerMetrics metrics, SubscriptionFence fence,
-                   ConnectChecks checks, Authenticator authenticator, Function<String, Workspace> workspaces) {
+                   ConnectChecks checks, Authenticator authenticator, Function<String, Workspace> workspaces,
+                   Function<String, Workspace> openWorkspaces) {
         this.channel = channel;
         this.settings = settings;
         this.metrics = metrics;
@@ -114,6 +116,7 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
         this.checks = checks;
         this.authenticator = authenticator;
         this.workspaces = workspaces;
+        this.openWorkspaces = openWorkspaces;
         this.writes = new PendingWrites(channel, this::afterWrite);
         this.readBeforeConnAck = new ReadBeforeConnAck(fence);
     }
@@ -390,26 +393,40 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
         }
         if (failure != null) {
             log.warn("authentication of client {} failed: {}", ok.clientId(), failure.toString());
+            countRefusal(0x80, null, false);
             refuse(mqtt5 ? MqttConnectReturnCode.CONNECTION_REFUSED_UNSPECIFIED_ERROR
                     : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, "authentication failed");
             return;
         }
         if (authentication instanceof Authentication.Refused r) {
+            // only a workspace open already: a refusal must not open one (it may be deleted)
+            countRefusal(r.reasonCode(), r.workspace() == null ? null : openWorkspaces.apply(r.workspace()),
+                    r.afterPenalty());
             refuse(refusalCode(r.reasonCode(), mqtt5), r.reason());
             return;
         }
         ClientIdentity who = ((Authentication.Admitted) authentication).identity();
         if (who.isConfined() && connect.variableHeader().isWillFlag()) {
+            countRefusal(Authentication.NOT_AUTHORIZED, openWorkspaces.apply(who.workspace()), false);
             refuse(refusalCode(Authentication.NOT_AUTHORIZED, mqtt5), "anonymous clients here may not leave a will");
             return;
         }
         Workspace workspace = workspaces.apply(who.workspace());
+        // the identity first, then the check: a workspace closed after the check disconnects this client too
+        identity = who;
+        if (workspace.isClosed()) {
+            // deleted while this client was being authenticated: its directory is stopped
+            countRefusal(Authentication.NOT_AUTHORIZED, null, false);
+            refuse(refusalCode(Authentication.NOT_AUTHORIZED, mqtt5), "workspace deleted");
+            return;
+        }
         if (!workspace.quotas().admitConnection()) {
+            workspace.metrics().quotaRefusals.increment();
+            countRefusal(QUOTA_EXCEEDED, workspace, false);
             refuse(refusalCode(QUOTA_EXCEEDED, mqtt5), "the workspace has its maximum of connections");
             return;
         }
         admittedTo = workspace;
-        identity = who;
         workspace.sessions().connect(new ConnectRequest(this, connect, ok.clientId(), ok.assignedId(), ok.generatedId(),
                 ok.keepAlive(), ok.keepAliveAdjusted(), who));
     }
@@ -525,17 +542,34 @@ final class MqttConnection extends ChannelInboundHandlerAdapter implements Clien
     /** A CONNECT that may not have a session: refused with a CONNACK, or (3.1.1) the connection just closes. */
     private void reject(ConnectChecks.Verdict verdict) {
         if (verdict instanceof ConnectChecks.Refuse r) {
+            countRefusal(r.code().byteValue() & 0xFF, null, false);
             refuse(r.code(), r.reason());
         } else if (verdict instanceof ConnectChecks.Close c) {
             if (c.countAsRefused()) {
-                metrics.connectionsRefused.increment();
+                countRefusal(MqttConnectReturnCode.CONNECTION_REFUSED_MALFORMED_PACKET.byteValue() & 0xFF, null,
+                        false);
             }
             closeWith(c.reason());
         }
     }
 
-    private void refuse(MqttConnectReturnCode code, String reason) {
+    /**
+     * Counts a refused CONNECT for the listeners, and for the workspace whose credential it failed to prove, if
+     * known (and open).
+     *
+     * @param reasonCode MQTT 5's reason code, or the 3.1.1 return code sent
+     */
+    private void countRefusal(int reasonCode, Workspace of, boolean afterPenalty) {
+        String listener = ListenerProfile.of(channel).name();
         metrics.connectionsRefused.increment();
+        metrics.refusals.count(listener, reasonCode, afterPenalty);
+        if (of != null) {
+            of.metrics().connectionsRefused.increment();
+            of.metrics().refusals.count(listener, reasonCode, afterPenalty);
+        }
+    }
+
+    private void refuse(MqttConnectReturnCode code, String reason) {
         closeReason = "refused: " + reason;
         state = State.CLOSED;
         MqttConnAckMessage connAck = MqttMessageBuilders.connAck().returnCode(code).sessionPresent(false).build();

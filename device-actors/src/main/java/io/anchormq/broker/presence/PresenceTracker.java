@@ -17,8 +17,10 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -48,6 +50,7 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
     private final String topicPrefix;
     private final int maxOffline;
     private final LongAdder forgotten;
+    private final AtomicInteger liveActors;
     private final Map<String, Presence> presence = new HashMap<>();
     /** Offline client ids, the one offline longest first. */
     private final LinkedHashSet<String> offline = new LinkedHashSet<>();
@@ -55,22 +58,26 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
     /**
      * @param maxOffline offline clients remembered at most
      * @param forgotten counts the offline clients forgotten for the limit
+     * @param liveActors counts this actor while it runs
      */
     public static Behavior<BrokerEvent> create(Publisher publisher, RetainedStore retained, String topicPrefix,
-                                               int maxOffline, LongAdder forgotten) {
+                                               int maxOffline, LongAdder forgotten, AtomicInteger liveActors) {
         return Behaviors.supervise(Behaviors.<BrokerEvent>setup(
-                        ctx -> new PresenceTracker(ctx, publisher, retained, topicPrefix, maxOffline, forgotten)))
+                        ctx -> new PresenceTracker(ctx, publisher, retained, topicPrefix, maxOffline, forgotten,
+                                liveActors)))
                 .onFailure(SupervisorStrategy.resume());
     }
 
     private PresenceTracker(ActorContext<BrokerEvent> context, Publisher publisher, RetainedStore retained,
-                            String topicPrefix, int maxOffline, LongAdder forgotten) {
+                            String topicPrefix, int maxOffline, LongAdder forgotten, AtomicInteger liveActors) {
         super(context);
         this.publisher = publisher;
         this.retained = retained;
         this.topicPrefix = topicPrefix;
         this.maxOffline = maxOffline;
         this.forgotten = forgotten;
+        this.liveActors = liveActors;
+        liveActors.incrementAndGet();
         restore();
     }
 
@@ -111,6 +118,10 @@ public final class PresenceTracker extends AbstractBehavior<BrokerEvent> {
                 .onMessage(BrokerEvent.Connected.class, this::onConnected)
                 .onMessage(BrokerEvent.Disconnected.class, this::onDisconnected)
                 .onMessage(BrokerEvent.MessageAccepted.class, m -> this)
+                .onSignal(PostStop.class, s -> {
+                    liveActors.decrementAndGet();
+                    return this;
+                })
                 .build();
     }
 

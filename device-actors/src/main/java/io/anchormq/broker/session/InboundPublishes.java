@@ -43,6 +43,8 @@ final class InboundPublishes {
     private final WorkspaceQuotas quotas;
     private final RetainedStore retained;
     private final SessionStore store;
+    /** The client's own inbound rates, once it published as a confined anonymous client. */
+    private WorkspaceQuotas.ClientRates anonymousRates;
     /** Reused by every routing of a QoS 1/2 publish to collect congested recipients. */
     private final List<Subscriber> congestedRecipients = new ArrayList<>(2);
 
@@ -149,8 +151,9 @@ final class InboundPublishes {
     }
 
     /**
-     * The workspace's quotas on an allowed publish: its retained messages, and its inbound rates, which hold the
-     * publisher back (it is not read for a while) before they refuse anything.
+     * The workspace's quotas on an allowed publish: its retained messages, and its inbound rates (a confined
+     * anonymous client's own as well), which hold the publisher back (it is not read for a while) before they refuse
+     * anything.
      */
     private AccessPolicy.Decision withinQuotas(InboundPacket.Publish p, String topic, ConnectedClient client) {
         int maxRetained = quotas.maxRetainedMessages();
@@ -159,7 +162,8 @@ final class InboundPublishes {
             metrics.quotaRefusals.increment();
             return AccessPolicy.Decision.deny(QUOTA_EXCEEDED);
         }
-        long holdMillis = quotas.takeInbound(p.payload().length);
+        long holdMillis = state.identity.isConfined() ? anonymousRates().takeInbound(p.payload().length)
+                : quotas.takeInbound(p.payload().length);
         if (holdMillis < 0) {
             metrics.quotaRefusals.increment();
             return AccessPolicy.Decision.deny(QUOTA_EXCEEDED);
@@ -169,6 +173,13 @@ final class InboundPublishes {
             gate.pauseForRate(client.connection, holdMillis);
         }
         return AccessPolicy.Decision.ALLOW;
+    }
+
+    private WorkspaceQuotas.ClientRates anonymousRates() {
+        if (anonymousRates == null) {
+            anonymousRates = quotas.anonymousClientRates();
+        }
+        return anonymousRates;
     }
 
     /** The topic of an MQTT 5 PUBLISH, its topic alias resolved; null after a protocol error. */

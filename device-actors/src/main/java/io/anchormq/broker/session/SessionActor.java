@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -138,6 +139,7 @@ public final class SessionActor {
         this.gate = new InboundGate(context.getSelf(), handle, timers, rt);
         this.store = rt.sessions();
         adopt(store.open(clientId));
+        rt.liveActors().incrementAndGet();
     }
 
     /** From now on the session works on {@code s}: the flows are made anew over it. */
@@ -228,6 +230,7 @@ public final class SessionActor {
                 .onMessage(SubscriberUncongested.class, u -> Behaviors.same())
                 .onMessage(BackPressureElapsed.class, b -> Behaviors.same())
                 .onMessage(LogCaughtUp.class, c -> Behaviors.same())
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
     }
 
@@ -281,6 +284,8 @@ public final class SessionActor {
                     gate.onRateQuotaElapsed(client.connection, process);
                     return afterPackets(client);
                 })
+                // its workspace closed while the client was connected (it is being disconnected)
+                .onSignal(PostStop.class, this::onPostStop)
                 .build();
     }
 
@@ -293,6 +298,11 @@ public final class SessionActor {
         Object[] next = new Object[1];
         store.inGroup(() -> next[0] = handler.get());
         return (Behavior<Command>) next[0];
+    }
+
+    private Behavior<Command> onPostStop(PostStop stopped) {
+        rt.liveActors().decrementAndGet();
+        return Behaviors.same();
     }
 
     /** After packets were processed: their replies flushed, and offline if one of them ended the connection. */

@@ -29,6 +29,13 @@ final class SessionDirectories {
         this.shards = list;
     }
 
+    /** Stops every shard, and so every session. */
+    void close() {
+        for (ActorRef<SessionDirectory.Command> shard : shards) {
+            shard.tell(new SessionDirectory.Close());
+        }
+    }
+
     void tellAll(SessionActor.Command command) {
         for (ActorRef<SessionDirectory.Command> shard : shards) {
             shard.tell(new SessionDirectory.TellAll(command));

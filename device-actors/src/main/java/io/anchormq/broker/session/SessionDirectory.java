@@ -7,6 +7,7 @@ import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -19,7 +20,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> {
 
-    sealed interface Command permits ConnectRequest, RequestStop, SessionTerminated, TellAll {
+    sealed interface Command permits ConnectRequest, RequestStop, SessionTerminated, TellAll, Close {
+    }
+
+    /** The workspace closed: this shard stops, and its sessions with it (their state is not kept). */
+    record Close() implements Command {
     }
 
     /** Tells every session of this shard. */
@@ -58,6 +63,7 @@ final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> 
         super(context);
         this.runtime = runtime;
         this.sessionCount = sessionCount;
+        runtime.liveActors().incrementAndGet();
         // sessions kept by a durable store come back offline, with their subscriptions, until clients reconnect
         for (String clientId : runtime.sessions().clientIds()) {
             if (owns.test(clientId)) {
@@ -84,6 +90,14 @@ final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> 
                 .onMessage(RequestStop.class, this::onRequestStop)
                 .onMessage(SessionTerminated.class, this::onSessionTerminated)
                 .onMessage(TellAll.class, this::onTellAll)
+                .onMessage(Close.class, c -> Behaviors.stopped())
+                .onSignal(PostStop.class, s -> {
+                    // the sessions stopped before this (children first): none of them is counted any more
+                    sessionCount.addAndGet(-sessions.size());
+                    sessions.clear();
+                    runtime.liveActors().decrementAndGet();
+                    return this;
+                })
                 .build();
     }
 

@@ -10,8 +10,14 @@ import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.routing.Publisher;
 import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.routing.TopicRouter;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** The shared, thread-safe parts every session works with. */
+/**
+ * The shared, thread-safe parts every session works with.
+ *
+ * @param liveActors the broker's count of workspace actors alive (directory shards and sessions count themselves
+ *     in at start and out when they stop): what shows that a closed workspace left nothing running
+ */
 record SessionRuntime(
         BrokerSettings settings,
         TopicRouter router,
@@ -24,7 +30,8 @@ record SessionRuntime(
         IntegrityLog integrity,
         SubscriptionFence fence,
         WorkspaceQuotas quotas,
-        RestartBarrier restart) {
+        RestartBarrier restart,
+        AtomicInteger liveActors) {
 
     /** The bound of a new session's queue: the workspace's quota if it has one, else the broker's setting. */
     int queueBound() {

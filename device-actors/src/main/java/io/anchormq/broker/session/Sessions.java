@@ -29,20 +29,21 @@ public final class Sessions {
                     BrokerEvents events, AccessPolicy access, BrokerMetrics metrics, SessionStore store,
                     IntegrityLog integrity, SubscriptionFence fence, DispatcherSelector dispatcher) {
         this("sessions", system, settings, router, retained, events, access, metrics, store, integrity, fence,
-                dispatcher, new WorkspaceQuotas());
+                dispatcher, new WorkspaceQuotas(), new AtomicInteger());
     }
 
     /**
      * @param name the directory's actor names start with it: unique in the actor system (one directory per
      *     workspace)
+     * @param liveActors counts the directory's and the sessions' actors while they run
      */
     public Sessions(String name, ActorSystem<?> system, BrokerSettings settings, TopicRouter router,
                     RetainedStore retained, BrokerEvents events, AccessPolicy access, BrokerMetrics metrics,
                     SessionStore store, IntegrityLog integrity, SubscriptionFence fence,
-                    DispatcherSelector dispatcher, WorkspaceQuotas quotas) {
+                    DispatcherSelector dispatcher, WorkspaceQuotas quotas, AtomicInteger liveActors) {
         RestartBarrier restart = new RestartBarrier(store.clientIds().size());
         SessionRuntime runtime = new SessionRuntime(settings, router, retained, new Publisher(router, retained), events,
-                access, metrics, store, integrity, fence, quotas, restart);
+                access, metrics, store, integrity, fence, quotas, restart, liveActors);
         this.metrics = metrics;
         this.directories = new SessionDirectories(name, system, runtime, sessionCount, DIRECTORY_SHARDS, dispatcher);
         restart.whenDone(() -> directories.tellAll(new SessionActor.RestoreComplete()));
@@ -51,6 +52,14 @@ public final class Sessions {
     /** A connection whose CONNECT was accepted asks for its client's session; the session attaches it. */
     public void connect(ConnectRequest request) {
         directories.of(request.clientId()).tell(request);
+    }
+
+    /**
+     * Stops the directory and every session, connected or not, with their timers; nothing of their state is kept
+     * or published (no wills: the workspace they would go to is gone). Their clients must have been disconnected.
+     */
+    public void close() {
+        directories.close();
     }
 
     /** Every session re-checks its subscriptions against the access policy (its rules changed). */

@@ -13,6 +13,7 @@ import io.anchormq.platform.pki.CsrRejectedException;
 import io.anchormq.platform.pki.PlatformCa;
 import io.anchormq.platform.store.AclRule;
 import io.anchormq.platform.store.AclTable;
+import io.anchormq.platform.store.AnonymousRateQuota;
 import io.anchormq.platform.store.ApiKey;
 import io.anchormq.platform.store.ApiKeyTable;
 import io.anchormq.platform.store.Credential;
@@ -54,7 +55,8 @@ final class AdminApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     static final Pattern WORKSPACE_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-    static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    /** '@' too: an operator's CA may name devices by their e-mail address (anchormq.auth.certificates.identity). */
+    static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}");
     private static final Pattern NAME = Pattern.compile("[^\\p{Cntrl}]{1,200}");
     private static final Pattern USERNAME = Pattern.compile("[^\\p{Cntrl}\\s]{1,256}");
     private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
@@ -185,7 +187,8 @@ final class AdminApi {
     }
 
     private static final Set<String> WORKSPACE_FIELDS = Set.of("id", "name", "logPublicRead", "anonymousTopicPrefix",
-            "quotas");
+            "quotas", "anonymousRateQuota", "logAnonymousTopics");
+    private static final Set<String> ANONYMOUS_RATE_FIELDS = Set.of("messagesPerSecond", "bytesPerSecond");
     private static final Set<String> QUOTA_FIELDS = Set.of("maxConnections", "maxMessagesPerSecond",
             "maxBytesPerSecond", "maxSubscriptionsPerClient", "maxRetainedMessages", "maxQueuedMessages");
 
@@ -196,10 +199,12 @@ final class AdminApi {
                 "1 to 63 lower-case letters, digits and '-', starting with a letter or digit");
         String name = ApiRequest.text(o, "name", false, NAME, "1 to 200 characters");
         Boolean publicRead = ApiRequest.bool(o, "logPublicRead");
+        Boolean logAnonymous = ApiRequest.bool(o, "logAnonymousTopics");
         Workspace w = new Workspace(id, name == null ? id : name, Instant.now(),
                 ApiRequest.text(o, "anonymousTopicPrefix", false, TOPIC_PREFIX,
                         "a topic prefix ending in '/', without wildcards"),
-                publicRead != null && publicRead, quotas(o, null));
+                publicRead != null && publicRead, quotas(o, null), anonymousRateQuota(o, null),
+                logAnonymous != null && logAnonymous);
         Workspace stored;
         try {
             stored = workspaces.create(w);
@@ -217,16 +222,20 @@ final class AdminApi {
     private ApiResponse updateWorkspace(ApiRequest r) {
         Workspace w = visibleWorkspace(r);
         requireAdmin(r, w.id());
-        ObjectNode o = r.object(Set.of("name", "logPublicRead", "anonymousTopicPrefix", "quotas"));
+        ObjectNode o = r.object(Set.of("name", "logPublicRead", "anonymousTopicPrefix", "quotas", "anonymousRateQuota",
+                "logAnonymousTopics"));
         if (o.has("quotas") && !r.caller().isPlatformAdmin()) {
             throw ApiError.forbidden("only a platform admin key may change quotas");
         }
         String name = ApiRequest.text(o, "name", false, NAME, "1 to 200 characters");
         Boolean publicRead = ApiRequest.bool(o, "logPublicRead");
+        Boolean logAnonymous = ApiRequest.bool(o, "logAnonymousTopics");
         String prefix = o.has("anonymousTopicPrefix") ? ApiRequest.text(o, "anonymousTopicPrefix", false,
                 TOPIC_PREFIX, "a topic prefix ending in '/', without wildcards") : w.anonymousTopicPrefix();
         Workspace updated = new Workspace(w.id(), name == null ? w.name() : name, w.createdAt(), prefix,
-                publicRead == null ? w.logPublicRead() : publicRead, quotas(o, w.quotas()));
+                publicRead == null ? w.logPublicRead() : publicRead, quotas(o, w.quotas()),
+                anonymousRateQuota(o, w.anonymousRateQuota()),
+                logAnonymous == null ? w.logAnonymousTopics() : logAnonymous);
         workspaces.update(updated);
         effects.workspaceChanged(updated.id());
         return ApiResponse.json(200, json(updated));
@@ -257,7 +266,7 @@ final class AdminApi {
         requireAdmin(r, w.id());
         ObjectNode o = r.object(Set.of("id", "groups"));
         String id = ApiRequest.text(o, "id", true, DEVICE_ID,
-                "1 to 128 letters, digits, '.', '_', ':' and '-', starting with a letter or digit");
+                "1 to 128 letters, digits, '.', '_', ':', '@' and '-', starting with a letter or digit");
         List<String> groups = groups(o);
         Device stored;
         try {
@@ -795,6 +804,36 @@ final class AdminApi {
                         : q.maxQueuedMessages());
     }
 
+    /**
+     * The rates of the body's {@code anonymousRateQuota} object over {@code base} (null fields: the platform
+     * default). A workspace admin may set them: its anonymous clients are held to the workspace's quotas as well.
+     */
+    private static AnonymousRateQuota anonymousRateQuota(ObjectNode o, AnonymousRateQuota base) {
+        AnonymousRateQuota q = base == null ? AnonymousRateQuota.DEFAULTS : base;
+        if (!o.has("anonymousRateQuota") || o.get("anonymousRateQuota").isNull()) {
+            return q;
+        }
+        if (!(o.get("anonymousRateQuota") instanceof ObjectNode ao)) {
+            throw ApiError.badRequest("anonymousRateQuota", "anonymousRateQuota must be an object");
+        }
+        ao.fieldNames().forEachRemaining(f -> {
+            if (!ANONYMOUS_RATE_FIELDS.contains(f)) {
+                throw ApiError.badRequest("anonymousRateQuota." + f, "unknown field " + f + " (expected one of "
+                        + ANONYMOUS_RATE_FIELDS + ")");
+            }
+        });
+        try {
+            return new AnonymousRateQuota(
+                    ao.has("messagesPerSecond")
+                            ? toInt(ApiRequest.count(ao, "messagesPerSecond", Integer.MAX_VALUE))
+                            : q.messagesPerSecond(),
+                    ao.has("bytesPerSecond") ? ApiRequest.count(ao, "bytesPerSecond", Long.MAX_VALUE)
+                            : q.bytesPerSecond());
+        } catch (ApiError e) {
+            throw ApiError.badRequest("anonymousRateQuota." + e.field, e.getMessage());
+        }
+    }
+
     private static Integer toInt(Long v) {
         return v == null ? null : v.intValue();
     }
@@ -816,6 +855,10 @@ final class AdminApi {
         q.put("maxSubscriptionsPerClient", quotas.maxSubscriptionsPerClient());
         q.put("maxRetainedMessages", quotas.maxRetainedMessages());
         q.put("maxQueuedMessages", quotas.maxQueuedMessages());
+        ObjectNode a = n.putObject("anonymousRateQuota");
+        a.put("messagesPerSecond", w.anonymousRateQuota().messagesPerSecond());
+        a.put("bytesPerSecond", w.anonymousRateQuota().bytesPerSecond());
+        n.put("logAnonymousTopics", w.logAnonymousTopics());
         return n;
     }
 

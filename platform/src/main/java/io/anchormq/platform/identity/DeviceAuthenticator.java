@@ -50,10 +50,12 @@ import javax.crypto.spec.SecretKeySpec;
  * coming back after an outage) do not pay Argon2id again; a revoked or expired credential is never consulted, since
  * every attempt reads the credential's current row.
  *
- * <p>Failures are refused with 0x86 (bad user name or password) or 0x87 (not authorized), and repeated failures from
- * one address are answered later and later ({@link FailurePenalty}). An external issuer's keys that cannot be
- * fetched are 0x88 (server unavailable), not counted as a failure. A key fetch runs on this pool too, bounded by the
- * issuer's fetch timeout, never on an event loop.
+ * <p>Failures are refused with 0x86 (bad user name or password) or 0x87 (not authorized), naming the workspace whose
+ * credential the client failed to prove where that is known (a user name's, a token's, a certificate's), so that the
+ * workspace's metrics count it; repeated failures from one address are answered later and later
+ * ({@link FailurePenalty}), and say so. An external issuer's keys that cannot be fetched are 0x88 (server unavailable),
+ * not counted as a failure. A key fetch runs on this pool too, bounded by the issuer's fetch timeout, never on an
+ * event loop.
  */
 public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
 
@@ -68,8 +70,13 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
     private final ScheduledExecutorService timer;
     private final FailurePenalty penalty;
     private final SecretKeySpec cacheKey;
-    private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
+    /** Per credential id, the HMAC of the password last verified with it. */
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
     public final LongAdder argon2Verifications = new LongAdder();
+
+    /** A password verified once with a credential of {@code workspace}. */
+    private record Verified(String workspace, byte[] mac) {
+    }
 
     /**
      * @param externalIssuers closed with this
@@ -153,7 +160,8 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
         if (delay == 0) {
             result.complete(a);
         } else {
-            timer.schedule(() -> result.complete(a), delay, TimeUnit.MILLISECONDS);
+            Authentication late = a instanceof Authentication.Refused r ? r.late() : a;
+            timer.schedule(() -> result.complete(late), delay, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -175,9 +183,11 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
                     ? Authentication.admit(ClientIdentity.anonymous(ClientIdentity.DEFAULT_WORKSPACE, username))
                     : Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "bad user name or password");
         }
+        // a user name belongs to one device platform-wide: its failures are its workspace's
+        String workspace = rows.get(0).workspaceId();
         byte[] password = attempt.password();
         if (password == null) {
-            return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "password required");
+            return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "password required", workspace);
         }
         Instant now = Instant.now();
         byte[] mac = mac(password);
@@ -185,22 +195,22 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
             if (!"password".equals(c.kind()) || !c.validAt(now)) {
                 continue;
             }
-            byte[] known = verified.get(c.id());
+            Verified known = verified.get(c.id());
             boolean ok;
-            if (known != null && MessageDigest.isEqual(known, mac)) {
+            if (known != null && MessageDigest.isEqual(known.mac(), mac)) {
                 ok = true;
             } else {
                 argon2Verifications.increment();
                 ok = PasswordHash.matches(password, c.secretHash());
                 if (ok) {
-                    verified.put(c.id(), mac);
+                    verified.put(c.id(), new Verified(c.workspaceId(), mac));
                 }
             }
             if (ok) {
                 return Authentication.admit(new ClientIdentity(c.workspaceId(), c.deviceId(), username, c.id()));
             }
         }
-        return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "bad user name or password");
+        return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "bad user name or password", workspace);
     }
 
     private static boolean isToken(byte[] password) {
@@ -225,7 +235,9 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
         Optional<Credential> row = credentials.find(b.id());
         if (row.isEmpty() || !Credential.TOKEN.equals(row.get().kind()) || row.get().revokedAt() != null
                 || !row.get().workspaceId().equals(b.workspace()) || !row.get().deviceId().equals(b.device())) {
-            return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "token revoked or unknown");
+            // signed by the platform: its claims are ours, the workspace among them
+            return Authentication.refuse(Authentication.BAD_USER_NAME_OR_PASSWORD, "token revoked or unknown",
+                    b.workspace());
         }
         return Authentication.admit(new ClientIdentity(b.workspace(), b.device(), attempt.username(), b.id()));
     }
@@ -260,7 +272,8 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
             return byCertificateName(attempt);
         }
         if (issued.get().revokedAt() != null || now.isAfter(issued.get().notAfter())) {
-            return Authentication.refuse(Authentication.NOT_AUTHORIZED, "certificate revoked or expired");
+            return Authentication.refuse(Authentication.NOT_AUTHORIZED, "certificate revoked or expired",
+                    issued.get().workspaceId());
         }
         IssuedCertificate c = issued.get();
         return Authentication.admit(new ClientIdentity(c.workspaceId(), c.deviceId(), attempt.username(),
@@ -275,7 +288,8 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
     private Authentication byCertificateName(ConnectAttempt attempt) {
         String device = certificateNames.deviceOf(attempt.clientCertificate());
         if (device == null || devices.find(certificateNames.workspace(), device).isEmpty()) {
-            return Authentication.refuse(Authentication.NOT_AUTHORIZED, "the certificate names no device");
+            return Authentication.refuse(Authentication.NOT_AUTHORIZED, "the certificate names no device",
+                    certificateNames.workspace());
         }
         return Authentication.admit(new ClientIdentity(certificateNames.workspace(), device, attempt.username(),
                 certificateCredential(attempt.clientCertificate().getSerialNumber().toString(16))));
@@ -289,6 +303,11 @@ public final class DeviceAuthenticator implements Authenticator, AutoCloseable {
     /** Forgets what was verified with a credential (it was revoked or deleted). */
     public void forget(String credentialId) {
         verified.remove(credentialId);
+    }
+
+    /** Forgets what was verified with the credentials of a workspace (it was deleted, and they with it). */
+    public void forgetWorkspace(String workspace) {
+        verified.values().removeIf(v -> v.workspace().equals(workspace));
     }
 
     /** Authentication failures counted, and how many of them were answered late. */

@@ -12,7 +12,8 @@ public final class WorkspaceTable {
 
     private static final String COLUMNS = "id, name, created_at, anonymous_topic_prefix, log_public_read,"
             + " max_connections, max_messages_per_second, max_bytes_per_second, max_subscriptions_per_client,"
-            + " max_retained_messages, max_queued_messages";
+            + " max_retained_messages, max_queued_messages, anonymous_messages_per_second, anonymous_bytes_per_second,"
+            + " log_anonymous_topics";
 
     private final DataSource dataSource;
 
@@ -28,7 +29,8 @@ public final class WorkspaceTable {
     public Workspace create(Workspace workspace) {
         Workspace row = new Workspace(workspace.id(), workspace.name(),
                 workspace.createdAt() == null ? Jdbc.now() : Jdbc.stored(workspace.createdAt()),
-                workspace.anonymousTopicPrefix(), workspace.logPublicRead(), workspace.quotas());
+                workspace.anonymousTopicPrefix(), workspace.logPublicRead(), workspace.quotas(),
+                workspace.anonymousRateQuota(), workspace.logAnonymousTopics());
         return Jdbc.transaction(dataSource, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM workspace WHERE id = ?")) {
                 ps.setString(1, row.id());
@@ -37,7 +39,7 @@ public final class WorkspaceTable {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO workspace (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    "INSERT INTO workspace (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, row.id());
                 ps.setString(2, row.name());
                 Jdbc.setInstant(ps, 3, row.createdAt());
@@ -67,7 +69,8 @@ public final class WorkspaceTable {
     }
 
     /**
-     * Replaces the workspace's name, anonymous topic prefix, log_public_read and quotas (not its creation time).
+     * Replaces the workspace's name, anonymous topic prefix, log_public_read, quotas and anonymous clients' settings
+     * (not its creation time).
      *
      * @return the workspace as stored now; empty when there is none with that id
      */
@@ -76,10 +79,11 @@ public final class WorkspaceTable {
             try (PreparedStatement ps = c.prepareStatement("UPDATE workspace SET name = ?,"
                     + " anonymous_topic_prefix = ?, log_public_read = ?, max_connections = ?,"
                     + " max_messages_per_second = ?, max_bytes_per_second = ?, max_subscriptions_per_client = ?,"
-                    + " max_retained_messages = ?, max_queued_messages = ? WHERE id = ?")) {
+                    + " max_retained_messages = ?, max_queued_messages = ?, anonymous_messages_per_second = ?,"
+                    + " anonymous_bytes_per_second = ?, log_anonymous_topics = ? WHERE id = ?")) {
                 ps.setString(1, workspace.name());
                 setMutable(ps, 2, workspace);
-                ps.setString(10, workspace.id());
+                ps.setString(13, workspace.id());
                 if (ps.executeUpdate() == 0) {
                     return Optional.empty();
                 }
@@ -105,7 +109,7 @@ public final class WorkspaceTable {
         });
     }
 
-    /** anonymous_topic_prefix .. max_queued_messages, from {@code first} on: the columns update may change. */
+    /** anonymous_topic_prefix .. log_anonymous_topics, from {@code first} on: the columns update may change. */
     private static void setMutable(PreparedStatement ps, int first, Workspace w) throws SQLException {
         Quotas q = w.quotas();
         ps.setString(first, w.anonymousTopicPrefix());
@@ -116,6 +120,9 @@ public final class WorkspaceTable {
         Jdbc.setInteger(ps, first + 5, q.maxSubscriptionsPerClient());
         Jdbc.setInteger(ps, first + 6, q.maxRetainedMessages());
         Jdbc.setInteger(ps, first + 7, q.maxQueuedMessages());
+        Jdbc.setInteger(ps, first + 8, w.anonymousRateQuota().messagesPerSecond());
+        Jdbc.setLong(ps, first + 9, w.anonymousRateQuota().bytesPerSecond());
+        ps.setBoolean(first + 10, w.logAnonymousTopics());
     }
 
     private static Workspace workspace(ResultSet rs) throws SQLException {
@@ -123,6 +130,9 @@ public final class WorkspaceTable {
                 rs.getString("anonymous_topic_prefix"), rs.getBoolean("log_public_read"),
                 new Quotas(Jdbc.getInteger(rs, "max_connections"), Jdbc.getInteger(rs, "max_messages_per_second"),
                         Jdbc.getLong(rs, "max_bytes_per_second"), Jdbc.getInteger(rs, "max_subscriptions_per_client"),
-                        Jdbc.getInteger(rs, "max_retained_messages"), Jdbc.getInteger(rs, "max_queued_messages")));
+                        Jdbc.getInteger(rs, "max_retained_messages"), Jdbc.getInteger(rs, "max_queued_messages")),
+                new AnonymousRateQuota(Jdbc.getInteger(rs, "anonymous_messages_per_second"),
+                        Jdbc.getLong(rs, "anonymous_bytes_per_second")),
+                rs.getBoolean("log_anonymous_topics"));
     }
 }

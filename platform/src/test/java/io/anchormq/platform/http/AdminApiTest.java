@@ -96,6 +96,45 @@ class AdminApiTest {
         assertEquals(live, documented);
     }
 
+    private Set<String> documentedProperties(String schema) {
+        Set<String> names = new TreeSet<>();
+        document.get("components").get("schemas").get(schema).get("properties").fieldNames()
+                .forEachRemaining(names::add);
+        return names;
+    }
+
+    private static Set<String> fieldsOf(JsonNode object) {
+        Set<String> names = new TreeSet<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    @Test
+    void theWorkspaceSchemasNameExactlyTheFieldsOfTheApi() {
+        JsonNode w = admin.call("GET", "/api/v1/workspaces/docs", null).json();
+        assertEquals(documentedProperties("Workspace"), fieldsOf(w));
+        assertEquals(documentedProperties("Quotas"), fieldsOf(w.get("quotas")));
+        assertEquals(documentedProperties("AnonymousRateQuota"), fieldsOf(w.get("anonymousRateQuota")));
+        Set<String> writable = new TreeSet<>(documentedProperties("Workspace"));
+        writable.remove("createdAt");
+        Set<String> created = new TreeSet<>(writable);
+        writable.remove("id");
+        assertEquals(created, documentedProperties("WorkspaceCreate"));
+        assertEquals(writable, documentedProperties("WorkspaceUpdate"));
+        // every documented field of an update is taken (an unknown one is a 400)
+        AdminClient.Reply r = admin.call("PATCH", "/api/v1/workspaces/docs", "{\"name\": \"docs\","
+                + " \"logPublicRead\": true, \"anonymousTopicPrefix\": \"anon/\", \"quotas\": {},"
+                + " \"anonymousRateQuota\": {\"messagesPerSecond\": 3, \"bytesPerSecond\": null},"
+                + " \"logAnonymousTopics\": true}");
+        assertEquals(200, r.status(), r.body());
+        assertEquals(3, r.json().get("anonymousRateQuota").get("messagesPerSecond").asInt());
+        assertTrue(r.json().get("anonymousRateQuota").get("bytesPerSecond").isNull(), "null: the platform default");
+        assertTrue(r.json().get("logAnonymousTopics").asBoolean());
+        assertEquals(r.json(), admin.call("GET", "/api/v1/workspaces/docs", null).json(), "as stored");
+        assertEquals(200, admin.call("PATCH", "/api/v1/workspaces/docs", "{\"anonymousTopicPrefix\": null,"
+                + " \"anonymousRateQuota\": {\"messagesPerSecond\": null}, \"logAnonymousTopics\": false}").status());
+    }
+
     @Test
     void everyDocumentedOperationIsAnsweredByItsEndpoint() {
         for (Operation op : operations()) {
@@ -156,6 +195,14 @@ class AdminApiTest {
                 "logPublicRead");
         assertField(admin.call("POST", "/api/v1/workspaces", "{\"id\": \"q2\", \"quotas\": {\"maxConnections\": -1}}"),
                 400, "maxConnections");
+        assertField(admin.call("POST", "/api/v1/workspaces", "{\"id\": \"q3\", \"anonymousRateQuota\": 10}"), 400,
+                "anonymousRateQuota");
+        assertField(admin.call("POST", "/api/v1/workspaces", "{\"id\": \"q4\", \"anonymousRateQuota\":"
+                + " {\"messagesPerSecond\": -1}}"), 400, "anonymousRateQuota.messagesPerSecond");
+        assertField(admin.call("POST", "/api/v1/workspaces", "{\"id\": \"q5\", \"anonymousRateQuota\":"
+                + " {\"perMinute\": 1}}"), 400, "anonymousRateQuota.perMinute");
+        assertField(admin.call("PATCH", "/api/v1/workspaces/docs", "{\"logAnonymousTopics\": 1}"), 400,
+                "logAnonymousTopics");
         assertField(admin.call("POST", "/api/v1/workspaces/docs/devices", "{}"), 400, "id");
         assertField(admin.call("POST", "/api/v1/workspaces/docs/devices/dev-1/credentials",
                 "{\"password\": \"short\"}"), 400, "password");

@@ -1,9 +1,10 @@
 package io.anchormq.platform.store;
 
 import java.nio.file.Path;
+import java.util.UUID;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The table operations on the embedded H2 database, a new one in a temporary directory per test. */
+/** The table operations on the embedded H2 database, each new one in a temporary directory. */
 class H2StoreTest extends StoreTableContract {
 
     @TempDir
@@ -13,7 +14,8 @@ class H2StoreTest extends StoreTableContract {
 
     @Override
     StoreSettings freshDatabase() {
-        settings = new StoreSettings(StoreSettings.embeddedH2Url(dataDir), "", "", 4);
+        settings = new StoreSettings(StoreSettings.embeddedH2Url(dataDir.resolve(UUID.randomUUID().toString())), "",
+                "", 4);
         return settings;
     }
 

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +47,7 @@ abstract class StoreTableContract {
     AclTable acl;
     CertificateTable certificates;
 
-    /** Settings of a new, empty database. */
+    /** Settings of a new, empty database (another one at each call). */
     abstract StoreSettings freshDatabase() throws Exception;
 
     abstract String expectedKind();
@@ -91,11 +95,23 @@ abstract class StoreTableContract {
         assertEquals(Optional.of(created), workspaces.find("acme"));
         assertEquals(List.of("acme", "default"), workspaces.list().stream().map(Workspace::id).toList());
 
+        assertEquals(AnonymousRateQuota.DEFAULTS, created.anonymousRateQuota());
+        assertFalse(created.logAnonymousTopics());
+
         Workspace changed = new Workspace("acme", "Acme Corp", Instant.EPOCH, null, true, Quotas.DEFAULTS);
         Workspace updated = workspaces.update(changed).orElseThrow();
         assertEquals(new Workspace("acme", "Acme Corp", created.createdAt(), null, true, Quotas.DEFAULTS), updated,
                 "everything but the creation time replaced");
         assertEquals(Optional.of(updated), workspaces.find("acme"));
+        Workspace anonymous = new Workspace("acme", "Acme Corp", null, "anon/", true, Quotas.DEFAULTS,
+                new AnonymousRateQuota(5, 8_000_000_000L), true);
+        assertEquals(new Workspace("acme", "Acme Corp", created.createdAt(), "anon/", true, Quotas.DEFAULTS,
+                new AnonymousRateQuota(5, 8_000_000_000L), true), workspaces.update(anonymous).orElseThrow(),
+                "the anonymous clients' settings replaced");
+        assertEquals(new AnonymousRateQuota(0, null), workspaces.create(new Workspace("w0", "W0", null, "a/", false,
+                null, new AnonymousRateQuota(0, null), false)).anonymousRateQuota());
+        assertEquals(new AnonymousRateQuota(0, null), workspaces.find("w0").orElseThrow().anonymousRateQuota(),
+                "0 (no limit of its own) is not null (the default)");
         assertEquals(Optional.empty(), workspaces.update(new Workspace("nope", "x", null, null, false, null)));
 
         assertTrue(workspaces.delete("acme"));
@@ -496,7 +512,8 @@ abstract class StoreTableContract {
 
     @Test
     void reopeningKeepsEverythingAndDoesNotMigrateAgain() throws Exception {
-        workspaces.create(new Workspace("acme", "Acme", T0, "anon/", false, new Quotas(1, 2, 3L, 4, 5, 6)));
+        workspaces.create(new Workspace("acme", "Acme", T0, "anon/", false, new Quotas(1, 2, 3L, 4, 5, 6),
+                new AnonymousRateQuota(7, 8L), true));
         Device d = devices.create(new Device("acme", "d", T0, List.of("g")));
         Credential c = credentials.create(
                 new Credential(null, "acme", "d", Credential.TOKEN, "tok", "h", T0, null, null));
@@ -508,6 +525,25 @@ abstract class StoreTableContract {
         assertEquals(before, workspaces.list());
         assertEquals(Optional.of(d), devices.find("acme", "d"));
         assertEquals(List.of(c), credentials.findByUsername("tok"));
+    }
+
+    @Test
+    void aStoreOfTheFirstSchemaGetsTheAnonymousClientsSettingsAtTheirDefaults() throws Exception {
+        StoreSettings older = freshDatabase();
+        Flyway.configure().dataSource(older.url(), older.user(), older.password())
+                .locations("classpath:db/migration").target("1").load().migrate();
+        try (Connection c = DriverManager.getConnection(older.url(), older.user(), older.password());
+             PreparedStatement ps = c.prepareStatement("INSERT INTO workspace (id, name, created_at,"
+                     + " anonymous_topic_prefix, log_public_read) VALUES ('verifier', 'V', CURRENT_TIMESTAMP,"
+                     + " 'presentations/', FALSE)")) {
+            ps.executeUpdate();
+        }
+        try (Database migrated = Database.open(older)) {
+            Workspace w = new WorkspaceTable(migrated).find("verifier").orElseThrow();
+            assertEquals("presentations/", w.anonymousTopicPrefix());
+            assertEquals(AnonymousRateQuota.DEFAULTS, w.anonymousRateQuota(), "the platform's default rates");
+            assertFalse(w.logAnonymousTopics(), "its anonymous topics still not logged");
+        }
     }
 
     /** The settings the current test's database was opened with. */

@@ -30,6 +30,8 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -137,9 +139,13 @@ final class DeviceCredentials {
         }
     }
 
-    /** A client certificate signed by {@code issuerKey}, with the validity given (e.g. already over). */
+    /**
+     * A client certificate signed by {@code issuerKey}, with the validity given (e.g. already over) and the subject
+     * alternative names given, if any.
+     */
     static X509Certificate clientCertificate(X509Certificate issuer, PrivateKey issuerKey, KeyPair subjectKey,
-                                             String subject, Instant notBefore, Instant notAfter) {
+                                             String subject, Instant notBefore, Instant notAfter,
+                                             GeneralName... alternativeNames) {
         try {
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
                     new BigInteger(128, RANDOM).setBit(127), Date.from(notBefore), Date.from(notAfter),
@@ -148,6 +154,9 @@ final class DeviceCredentials {
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                     .addExtension(Extension.extendedKeyUsage, false,
                             new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            if (alternativeNames.length > 0) {
+                builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(alternativeNames));
+            }
             return new JcaX509CertificateConverter().getCertificate(builder.build(
                     new JcaContentSignerBuilder(algorithm(issuerKey)).build(issuerKey)));
         } catch (Exception e) {

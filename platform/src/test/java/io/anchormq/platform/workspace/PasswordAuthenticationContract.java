@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.anchormq.broker.Broker;
 import io.anchormq.platform.testsupport.AdminClient;
 import io.anchormq.platform.testsupport.BrokerFixture;
 import io.anchormq.platform.testsupport.PahoTestClients.V3;
@@ -25,12 +28,14 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * User name and password authentication against the store, through real clients: the right password puts the
  * client into its device's workspace, a wrong one is refused with the right code in both MQTT versions, rotation
- * keeps two passwords valid, and revoking one disconnects at once the clients that used it.
+ * keeps two passwords valid, revoking one disconnects at once the clients that used it, and the refusals are counted
+ * in the metrics of the workspace whose user name failed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class PasswordAuthenticationContract {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private BrokerFixture broker;
     private AdminClient admin;
@@ -40,7 +45,9 @@ abstract class PasswordAuthenticationContract {
     @BeforeAll
     void start() {
         // small penalties, so that the failures of one test do not slow the others down much
-        broker = BrokerFixture.start(storeConfig() + "\nanchormq.auth { failure-delay = 100ms, max-failure-delay = 400ms }");
+        broker = BrokerFixture.start(storeConfig()
+                + "\nanchormq.auth { failure-delay = 100ms, max-failure-delay = 400ms }"
+                + "\nanchormq.metrics.interval = 200ms");
         admin = AdminClient.of(broker);
         admin.createWorkspace("acme", false);
     }
@@ -76,6 +83,8 @@ abstract class PasswordAuthenticationContract {
             o.setUserName(username);
             o.setPassword(password.toCharArray());
             o.setConnectionTimeout(5);
+            // Paho's default would try again with 3.1 after the refusal: one attempt
+            o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
             org.eclipse.paho.client.mqttv3.MqttException e = assertThrows(
                     org.eclipse.paho.client.mqttv3.MqttException.class,
                     () -> c.client.connect(o).waitForCompletion(5000));
@@ -152,6 +161,49 @@ abstract class PasswordAuthenticationContract {
             former.publish("pump/1", "from the deleted device", 1, false);
             assertNothing(inAcme.messages, Duration.ofMillis(500), "the deleted device's message in acme");
         }
+    }
+
+    /** The workspace's metrics as the client receives them, once {@code done} holds for them (or after a while). */
+    private static JsonNode metricsOnceThey(V5 watcher, java.util.function.Predicate<JsonNode> done)
+            throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        JsonNode m;
+        do {
+            m = JSON.readTree(take(watcher.messages, WAIT, "the metrics").text());
+        } while (!done.test(m) && System.nanoTime() < deadline);
+        return m;
+    }
+
+    @Test
+    void refusedPasswordsAreCountedInTheirWorkspacesMetrics() throws Exception {
+        admin.createWorkspace("counted", false);
+        admin.createDevice("counted", "d");
+        admin.createPassword("counted", "d", "counted-d", "counted password 1");
+        int wrong = 3;
+        long listenerBefore = broker.server().broker().listenerMetrics().refusals.byReason()
+                .get("badUserNameOrPassword");
+        // connected first: a success clears the address's count of failures
+        try (V5 watcher = connected("counted-d", "counted password 1")) {
+            watcher.subscribe(Broker.METRICS_TOPIC, 0);
+            for (int i = 0; i < wrong; i++) {
+                assertEquals(0x86, v5Refusal("counted-d", "wrong " + i));
+            }
+            assertEquals(4, v3Refusal("counted-d", "wrong in 3.1.1"));
+            JsonNode m = metricsOnceThey(watcher,
+                    j -> j.get("connectionsRefusedBy").get("badUserNameOrPassword").asLong() >= wrong + 1);
+            assertEquals(wrong + 1, m.get("connectionsRefusedBy").get("badUserNameOrPassword").asLong(), m.toString());
+            assertEquals(0, m.get("connectionsRefusedBy").get("notAuthorized").asLong(), m.toString());
+            assertEquals(wrong + 1, m.get("connectionsRefused").asLong(), m.toString());
+            // the first failure after the success was answered at once, the others after their penalty
+            assertEquals(wrong, m.get("connectionsRefusedAfterPenalty").asLong(), m.toString());
+        }
+        // the listeners count every refusal, by listener
+        Broker core = broker.server().broker();
+        assertEquals(listenerBefore + wrong + 1,
+                core.listenerMetrics().refusals.byReason().get("badUserNameOrPassword"));
+        assertTrue(core.listenerMetrics().refusals.byListener().get("mqtt").get("badUserNameOrPassword") >= wrong + 1);
+        // nobody failed with a credential of the default workspace
+        assertEquals(0, core.metrics().refusals.byReason().get("badUserNameOrPassword"));
     }
 
     @Test

@@ -87,6 +87,8 @@ class QuotaTest {
                 assertEquals(QUOTA_EXCEEDED, assertThrows(MqttException.class,
                         () -> third.connect(options("small"))).getReasonCode());
             }
+            assertEquals(1, broker.server().broker().workspace("small").metrics().refusals.byReason()
+                    .get("quotaExceeded"), "counted as the workspace's refusal");
             try (V5 elsewhere = client("other")) {
                 assertTrue(elsewhere.client.isConnected(), "another workspace is not limited by it");
             }
