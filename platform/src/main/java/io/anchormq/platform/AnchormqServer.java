@@ -161,9 +161,9 @@ public final class AnchormqServer implements AutoCloseable {
             Broker broker = new Broker(system, settings, authenticator, resources, eventLoops);
             LiveEffects effects = new LiveEffects(broker, tables, resources, logs, acls, authenticator,
                     config.getLong("anchormq.workspaces.anonymous-rate-quota.messages-per-second"),
-                    config.getBytes("anchormq.workspaces.anonymous-rate-quota.bytes-per-second"));
+                    config.getBytes("anchormq.workspaces.anonymous-rate-quota.bytes-per-second"), state);
             for (Workspace w : tables.workspaces().list()) {
-                effects.workspaceCreated(w.id());
+                effects.open(w.id());
             }
             for (var revoked : tables.certificates().listRevoked()) {
                 pki.revoke(new java.math.BigInteger(revoked.serial(), 16), revoked.revokedAt());
@@ -217,10 +217,22 @@ public final class AnchormqServer implements AutoCloseable {
      */
     private record LiveEffects(Broker broker, Tables tables, PlatformWorkspaces resources, IntegrityLogs logs,
                                WorkspaceAcls acls, DeviceAuthenticator authenticator, long anonymousMessagesPerSecond,
-                               long anonymousBytesPerSecond) implements AdminEffects {
+                               long anonymousBytesPerSecond, BrokerStore state) implements AdminEffects {
 
+        /**
+         * A workspace made through the API starts empty: anything the broker state still holds under its id (of a
+         * workspace deleted before, written by its sessions as they stopped) goes first.
+         */
         @Override
         public void workspaceCreated(String workspace) {
+            if (state != null) {
+                state.deleteWorkspace(workspace);
+            }
+            open(workspace);
+        }
+
+        /** Opens a workspace of the store: its log, its broker with the state stored for it, its settings. */
+        void open(String workspace) {
             if (logs != null) {
                 logs.open(workspace);
             }
@@ -251,6 +263,9 @@ public final class AnchormqServer implements AutoCloseable {
         @Override
         public void workspaceDeleted(String workspace) {
             broker.closeWorkspace(workspace);
+            if (state != null) {
+                state.deleteWorkspace(workspace); // its sessions, queued messages and retained messages
+            }
             acls.forget(workspace);
             resources.forget(workspace);
             authenticator.forgetWorkspace(workspace);

@@ -294,6 +294,18 @@ public final class BrokerStore implements AutoCloseable {
         return value == null ? null : StoreRecords.readMessage(value);
     }
 
+    /**
+     * Deletes everything stored of a workspace (deleted): sessions, their deliveries (and the messages only they
+     * referenced), inbound QoS 2 ids, retained messages.
+     */
+    public void deleteWorkspace(String workspace) {
+        byte[] prefix = key(workspace);
+        scan(Family.DELIVERIES, prefix, (k, v) -> releaseMessage(StoreRecords.messageIdOfDelivery(v)));
+        for (Family f : List.of(Family.SESSIONS, Family.DELIVERIES, Family.INBOUND, Family.RETAINED)) {
+            deletePrefix(f, prefix);
+        }
+    }
+
     public int storedMessages() {
         return references.size();
     }
