@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueType;
 import java.text.ParseException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,7 @@ public final class ExternalIssuers implements AutoCloseable {
             refresher.shutdownNow();
             throw e;
         }
-        return new ExternalIssuers(Map.copyOf(byIssuer), refresher);
+        return new ExternalIssuers(Collections.unmodifiableMap(byIssuer), refresher); // in configured order, for the log
     }
 
     private static List<? extends Config> entries(Config tokens) {
