@@ -53,6 +53,11 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     /** Publisher: the topic. Subscriber: the filter. */
     private final String topic;
     private final MqttQoS qos;
+    /**
+     * Persistent sessions: this is the first connection under its client id, which makes the session (a subscriber
+     * subscribes) and is then closed; the measured connection after it must find the session.
+     */
+    private final boolean priming;
 
     final CompletableFuture<BenchClient> ready = new CompletableFuture<>();
     /** Its number among all the run's connections: which identity (credential, certificate) it uses. */
@@ -106,7 +111,13 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     volatile long receivedMeasured;
 
     BenchClient(LoadRun run, Role role, String clientId, int index, String topic) {
+        this(run, role, clientId, index, topic, false);
+    }
+
+    /** @param priming the first of the two connections a persistent session gets (see {@link #priming}) */
+    BenchClient(LoadRun run, Role role, String clientId, int index, String topic, boolean priming) {
         this.run = run;
+        this.priming = priming;
         this.spec = run.spec();
         this.role = role;
         this.clientId = clientId;
@@ -155,6 +166,11 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
         return role;
     }
 
+    /** The priming connection for this client's persistent session: same client id, role, index and topic. */
+    BenchClient priming(LoadRun run) {
+        return new BenchClient(run, role, clientId, index, topic, true);
+    }
+
     int index() {
         return index;
     }
@@ -192,14 +208,22 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
 
     private void sendConnect(ChannelHandlerContext ctx) {
         ClientSecurity security = spec.security();
-        ctx.writeAndFlush(MqttMessageBuilders.connect()
+        LoadSpec.Sessions sessions = spec.sessions();
+        MqttMessageBuilders.ConnectBuilder connect = MqttMessageBuilders.connect()
                 .clientId(clientId)
                 .protocolVersion(spec.mqtt5() ? MqttVersion.MQTT_5 : MqttVersion.MQTT_3_1_1)
-                .cleanSession(true)
+                // MQTT 5: Clean Start (the same bit)
+                .cleanSession(!sessions.persistent())
                 .keepAlive(spec.keepAliveSeconds())
                 .username(security.username(identity))
-                .password(security.password(identity))
-                .build());
+                .password(security.password(identity));
+        if (spec.mqtt5() && sessions.persistent()) {
+            MqttProperties properties = new MqttProperties();
+            properties.add(new MqttProperties.IntegerProperty(
+                    MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) sessions.expirySeconds()));
+            connect.properties(properties);
+        }
+        ctx.writeAndFlush(connect.build());
     }
 
     @Override
@@ -287,9 +311,20 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
                         new MqttFixedHeader(MqttMessageType.PINGREQ, false, MqttQoS.AT_MOST_ONCE, false, 0)));
             }, period, period, TimeUnit.SECONDS);
         }
-        if (role == Role.SUBSCRIBER) {
+        boolean resumed = false;
+        if (spec.sessions().persistent() && !priming && role != Role.IDLE) {
+            // the priming connection made this session: a broker that did not keep it would measure clean sessions
+            if (!ack.variableHeader().isSessionPresent()) {
+                fail("CONNACK with session present 0: the broker did not keep the persistent session made by the "
+                        + "priming connection");
+                return;
+            }
+            resumed = true;
+        }
+        if (role == Role.SUBSCRIBER && !resumed) {
             channel.writeAndFlush(MqttMessageBuilders.subscribe().messageId(1).addSubscription(qos, topic).build());
         } else {
+            // a resumed subscriber's subscription is in its session already
             becomeReady();
         }
     }
@@ -308,7 +343,9 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     }
 
     private void becomeReady() {
-        run.connectTime(System.nanoTime() - connectStartNanos);
+        if (!priming) {
+            run.connectTime(System.nanoTime() - connectStartNanos);
+        }
         ready.complete(this);
     }
 

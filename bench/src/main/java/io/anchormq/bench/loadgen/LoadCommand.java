@@ -80,6 +80,18 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--mqtt", defaultValue = "3.1.1", description = "Protocol version: 3.1.1 or 5 (default: ${DEFAULT-VALUE}).")
     String protocol;
 
+    @Option(names = "--persistent",
+            description = "Persistent sessions: every client connects with Clean Session 0 (MQTT 3.1.1) or Clean Start 0 "
+                    + "and a Session Expiry Interval of --session-expiry (MQTT 5). Each connects twice under the same "
+                    + "client id: a priming connection makes the session (subscribers subscribe) and disconnects, then "
+                    + "the measured one must find it (CONNACK session present) before publishing starts "
+                    + "(default: clean sessions).")
+    boolean persistent;
+
+    @Option(names = "--session-expiry", defaultValue = "3600",
+            description = "With --persistent and --mqtt 5: the Session Expiry Interval in seconds (default: ${DEFAULT-VALUE}).")
+    long sessionExpiry;
+
     @Option(names = "--keep-alive", defaultValue = "60", description = "Keep alive seconds; PINGREQ every half (default: ${DEFAULT-VALUE}).")
     int keepAlive;
 
@@ -172,7 +184,8 @@ public final class LoadCommand implements Callable<Integer> {
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(),
                 tls || username != null || password != null
                         ? ClientSecurity.of(tls, caFile, cert, key, tlsProvider, tlsResume, tlsCiphers, username, password, identities)
-                        : ClientSecurity.NONE);
+                        : ClientSecurity.NONE,
+                persistent ? LoadSpec.Sessions.persistent(sessionExpiry) : LoadSpec.Sessions.CLEAN);
     }
 
     private Optional<ProcessHandle> broker() {

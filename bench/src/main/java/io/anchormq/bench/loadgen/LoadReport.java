@@ -13,6 +13,7 @@ import org.HdrHistogram.Histogram;
  * (lost, duplicated, out of order) cover every message of the run.
  *
  * @param security transport and credentials: "TCP, anonymous", "TLS (JDK, full handshakes), client certificate ..."
+ * @param sessions "clean", or how persistent sessions were asked for ("persistent (clean session 0)")
  * @param tlsSession the first TLS session's protocol and cipher suite ("TLSv1.3 TLS_AES_128_GCM_SHA256"); empty for TCP
  * @param acknowledged QoS 1/2 PUBLISHes the broker acknowledged (PUBACK, PUBCOMP): accepted, whatever became of them
  * @param expected deliveries the subscribers should have received in all (fan-out: sent × subscribers)
@@ -30,6 +31,7 @@ public record LoadReport(
         String scenario,
         String protocol,
         String security,
+        String sessions,
         String tlsSession,
         int qos,
         int clients,
@@ -144,6 +146,7 @@ public record LoadReport(
         }
         out.append(System.lineSeparator());
         row(out, "transport", security + (tlsSession.isEmpty() ? "" : ", " + tlsSession));
+        row(out, "sessions", sessions);
         row(out, "connections", String.format(Locale.ROOT, "%d of %d in %.2f s (%.0f conn/s)", connected, connections,
                 connectSeconds, connectionsPerSecond));
         row(out, "connect time", connectMillis.line());

@@ -54,6 +54,9 @@ public final class LoadRun {
     private final List<BenchClient> subscribers = new ArrayList<>();
     private final List<BenchClient> publishers = new ArrayList<>();
     private final List<BenchClient> idle = new ArrayList<>();
+    /** Persistent sessions: the first connection of each subscriber and publisher, closed before measuring. */
+    private final List<BenchClient> primingSubscribers = new ArrayList<>();
+    private final List<BenchClient> primingPublishers = new ArrayList<>();
     private DeliveryLedger ledger;
     /** The first TLS session's protocol and cipher suite, for the report; empty for plain TCP. */
     private final java.util.concurrent.atomic.AtomicReference<String> tlsSession = new java.util.concurrent.atomic.AtomicReference<>("");
@@ -206,11 +209,14 @@ public final class LoadRun {
         EventLoopGroup subscriberLoops = eventLoops(spec.threads());
         Bootstrap publisherBootstrap = bootstrap(publisherLoops, address);
         Bootstrap subscriberBootstrap = bootstrap(subscriberLoops, address);
-        long connectStart = System.nanoTime();
         double connectSeconds = 0;
         double drainSeconds = 0;
         boolean drained = false;
         try {
+            if (!primeSessions(subscriberBootstrap, publisherBootstrap)) {
+                return report(0, false, 0);
+            }
+            long connectStart = System.nanoTime();
             long connectDeadline = System.nanoTime() + spec.connectTimeout().toNanos();
             boolean connRun = spec.scenario() == Scenario.CONN;
             if (connRun) {
@@ -242,6 +248,24 @@ public final class LoadRun {
             close(publisherLoops, subscriberLoops);
         }
         return report(connectSeconds, drained, drainSeconds);
+    }
+
+    /**
+     * Persistent sessions: each subscriber and publisher connects once under its client id (subscribers subscribe)
+     * and disconnects, so that the broker holds every session, subscribed, before the measured connections resume
+     * them. True when there is nothing to prime, or all of it was primed and closed.
+     */
+    private boolean primeSessions(Bootstrap subscriberBootstrap, Bootstrap publisherBootstrap) {
+        if (primingSubscribers.isEmpty() && primingPublishers.isEmpty()) {
+            return true;
+        }
+        long deadline = System.nanoTime() + spec.connectTimeout().toNanos();
+        boolean primed = connect(subscriberBootstrap, primingSubscribers, deadline)
+                && connect(publisherBootstrap, primingPublishers, deadline);
+        List<BenchClient> all = new ArrayList<>(primingSubscribers);
+        all.addAll(primingPublishers);
+        disconnectAll(all);
+        return primed && !hasErrors();
     }
 
     private void cpuWindowStarts() {
@@ -322,12 +346,27 @@ public final class LoadRun {
             default -> throw new IllegalStateException();
         }
         ledger = new DeliveryLedger(sinks);
-        // connection k (in the order they connect) uses identity k mod --identities
+        if (spec.sessions().persistent()) {
+            for (BenchClient c : subscribers) {
+                primingSubscribers.add(c.priming(this));
+            }
+            for (BenchClient c : publishers) {
+                primingPublishers.add(c.priming(this));
+            }
+        }
+        // connection k (in the order they connect) uses identity k mod --identities; a priming connection uses
+        // that of the measured connection it primes
         int k = 0;
         for (List<BenchClient> group : List.of(subscribers, publishers, idle)) {
             for (BenchClient c : group) {
                 c.identity = k++;
             }
+        }
+        for (int i = 0; i < primingSubscribers.size(); i++) {
+            primingSubscribers.get(i).identity = subscribers.get(i).identity;
+        }
+        for (int i = 0; i < primingPublishers.size(); i++) {
+            primingPublishers.get(i).identity = publishers.get(i).identity;
         }
     }
 
@@ -447,6 +486,17 @@ public final class LoadRun {
         List<BenchClient> everyone = new ArrayList<>(subscribers);
         everyone.addAll(publishers);
         everyone.addAll(idle);
+        disconnectAll(everyone);
+        for (EventLoopGroup g : groups) {
+            g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        for (EventLoopGroup g : groups) {
+            g.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** DISCONNECT from each client, then closed: waits up to 3 s for the broker to close them. */
+    private static void disconnectAll(List<BenchClient> everyone) {
         // each client marks itself as closing before its DISCONNECT, so the order does not matter
         for (BenchClient c : everyone) {
             c.disconnect();
@@ -460,12 +510,6 @@ public final class LoadRun {
         }
         for (BenchClient c : everyone) {
             c.abandon();
-        }
-        for (EventLoopGroup g : groups) {
-            g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        }
-        for (EventLoopGroup g : groups) {
-            g.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 
@@ -489,7 +533,7 @@ public final class LoadRun {
         boolean messages = spec.scenario() != Scenario.CONN;
         return new LoadReport(
                 spec.label(), spec.host(), spec.port(), spec.scenario().label(), spec.mqtt5() ? "5.0" : "3.1.1",
-                spec.security().describe(), tlsSession.get(),
+                spec.security().describe(), spec.sessions().describe(spec.mqtt5()), tlsSession.get(),
                 spec.qos(), spec.clients(), spec.scenario() == Scenario.SHARED ? spec.groupMembers() : subscribers.size(),
                 publishers.size(), spec.payloadSize(), spec.ratePerPublisher(), spec.inflight(),
                 spec.warmup().toMillis() / 1000.0, window,

@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param connectRate connections opened per second; 0 = as fast as {@code connectConcurrency} allows
  * @param mqtt5 MQTT 5.0 instead of 3.1.1
  * @param security TLS and credentials of the connections ({@link ClientSecurity#NONE}: plain TCP, anonymous)
+ * @param sessions clean sessions (the default), or persistent ones that the broker must keep across connections
  */
 public record LoadSpec(
         String label,
@@ -36,9 +37,54 @@ public record LoadSpec(
         boolean mqtt5,
         int keepAliveSeconds,
         int threads,
-        ClientSecurity security) {
+        ClientSecurity security,
+        Sessions sessions) {
 
-    /** Plain TCP, anonymous. */
+    /**
+     * What sessions the clients ask for. Persistent: every client connects with Clean Session 0 (MQTT 3.1.1) or
+     * Clean Start 0 and a Session Expiry Interval of {@code expirySeconds} (MQTT 5), under a client id that is the
+     * same for both of its connections in the run: a first, priming connection makes the session (a subscriber's
+     * subscription in it) and disconnects; the measured connection must find it (CONNACK session present).
+     */
+    public record Sessions(boolean persistent, long expirySeconds) {
+
+        public static final Sessions CLEAN = new Sessions(false, 0);
+
+        public Sessions {
+            if (expirySeconds < 0 || expirySeconds > 0xFFFF_FFFFL) {
+                throw new IllegalArgumentException("session expiry is within 0..4294967295 s");
+            }
+            if (persistent && expirySeconds == 0) {
+                throw new IllegalArgumentException("a persistent session needs a session expiry above 0");
+            }
+        }
+
+        public static Sessions persistent(long expirySeconds) {
+            return new Sessions(true, expirySeconds);
+        }
+
+        /** "clean", or "persistent (session expiry 3600 s)" (MQTT 5) / "persistent (clean session 0)" (3.1.1). */
+        String describe(boolean mqtt5) {
+            if (!persistent) {
+                return "clean";
+            }
+            return mqtt5 ? "persistent (clean start 0, session expiry " + expirySeconds + " s)"
+                    : "persistent (clean session 0)";
+        }
+    }
+
+    /** Clean sessions. */
+    public LoadSpec(String label, String host, int port, Scenario scenario, int clients, int groupMembers, int qos,
+                    int payloadSize, double ratePerPublisher, int inflight, Duration warmup, Duration duration,
+                    Duration drainTimeout, Duration drainQuiet, Duration connectTimeout, double connectRate,
+                    int connectConcurrency, boolean mqtt5, int keepAliveSeconds, int threads,
+                    ClientSecurity security) {
+        this(label, host, port, scenario, clients, groupMembers, qos, payloadSize, ratePerPublisher, inflight, warmup,
+                duration, drainTimeout, drainQuiet, connectTimeout, connectRate, connectConcurrency, mqtt5,
+                keepAliveSeconds, threads, security, Sessions.CLEAN);
+    }
+
+    /** Plain TCP, anonymous, clean sessions. */
     public LoadSpec(String label, String host, int port, Scenario scenario, int clients, int groupMembers, int qos,
                     int payloadSize, double ratePerPublisher, int inflight, Duration warmup, Duration duration,
                     Duration drainTimeout, Duration drainQuiet, Duration connectTimeout, double connectRate,
@@ -51,6 +97,9 @@ public record LoadSpec(
     public LoadSpec {
         if (security == null) {
             throw new IllegalArgumentException("security is ClientSecurity.NONE for plain TCP, not null");
+        }
+        if (sessions == null) {
+            throw new IllegalArgumentException("sessions is Sessions.CLEAN for clean sessions, not null");
         }
         if (clients < 1 || groupMembers < 1) {
             throw new IllegalArgumentException("clients and group members must be at least 1");
@@ -72,7 +121,8 @@ public record LoadSpec(
 
     /** The run's hard upper bound on wall time: no phase can take longer than its own limit. */
     public Duration bound() {
-        return connectTimeout.multipliedBy(2).plus(warmup).plus(duration).plus(drainTimeout).plusSeconds(15);
+        // persistent sessions connect twice: the priming round, then the measured one
+        return connectTimeout.multipliedBy(sessions.persistent() ? 3 : 2).plus(warmup).plus(duration).plus(drainTimeout).plusSeconds(15);
     }
 
     int publishers() {

@@ -100,7 +100,42 @@ class LoadRunSmokeTest {
     }
 
     @Test
+    void persistentSessionsAreMadeBeforeMeasuringAndResumed(@TempDir Path dir) throws Exception {
+        // MQTT 3.1.1: Clean Session 0
+        Path json = dir.resolve("p2p-persistent.json");
+        int code = new CommandLine(new LoadCommand()).execute("--port", Integer.toString(server.mqttPort()),
+                "--scenario", "p2p", "--clients", "4", "--qos", "1", "--rate", "200", "--duration", "0.7",
+                "--warmup", "0", "--persistent", "--json", json.toString());
+        assertEquals(0, code);
+        JsonNode report = new ObjectMapper().readTree(Files.readString(json));
+        assertEquals("persistent (clean session 0)", report.get("sessions").asText());
+        assertEquals(8, report.get("connected").asLong(), "the measured connections only");
+        assertTrue(report.get("sent").asLong() > 0);
+        assertEquals(report.get("sent").asLong(), report.get("received").asLong());
+        assertEquals(0, report.get("lost").asLong());
+
+        // MQTT 5: Clean Start 0 and a Session Expiry Interval, fan-in to one persistent subscriber
+        LoadSpec spec = new LoadSpec("anchormq", "127.0.0.1", server.mqttPort(), Scenario.FAN_IN, 5, 1, 1, 64, 200, 16,
+                Duration.ZERO, Duration.ofMillis(700), Duration.ofSeconds(5), Duration.ofSeconds(2),
+                Duration.ofSeconds(10), 0, 50, true, 30, 2, ClientSecurity.NONE, LoadSpec.Sessions.persistent(600));
+        LoadReport fanIn = LoadRun.execute(spec);
+        System.out.print(fanIn.table());
+        assertEquals(0, fanIn.exitCode(), fanIn.errors().toString());
+        assertEquals("persistent (clean start 0, session expiry 600 s)", fanIn.sessions());
+        assertEquals(fanIn.sent(), fanIn.received());
+        assertEquals(0, fanIn.lost());
+    }
+
+    @Test
+    void cleanSessionsByDefault() {
+        LoadReport report = LoadRun.execute(spec(Scenario.P2P, 2, 1, false));
+        assertEquals("clean", report.sessions());
+        assertEquals(0, report.exitCode(), report.errors().toString());
+    }
+
+    @Test
     void refusesAnythingButLoopbackAndBadOptions() {
+        assertEquals(2, new CommandLine(new LoadCommand()).execute("--persistent", "--session-expiry", "0", "--port", "1"));
         assertEquals(2, new CommandLine(new LoadCommand()).execute("--qos", "3", "--port", "1"));
         CommandLine cli = new CommandLine(new LoadCommand());
         assertTrue(cli.execute("--host", "192.0.2.1", "--port", "1883") != 0);
