@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * Orders SUBSCRIBEs before later PUBLISHes across connections. Sessions run in parallel, so a subscription read
@@ -24,15 +25,25 @@ public final class SubscriptionFence {
     }
 
     private final AtomicLong clock = new AtomicLong();
-    /** Ticket → when it was taken (System.nanoTime). */
+    /** Ticket → when it was taken (on {@link #nanoClock}). */
     private final ConcurrentSkipListMap<Long, Long> pending = new ConcurrentSkipListMap<>();
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final LongAdder expired = new LongAdder();
+    private final LongSupplier nanoClock;
+
+    public SubscriptionFence() {
+        this(System::nanoTime);
+    }
+
+    /** With another clock, so tests need not sleep through the maximum wait (and a pause cannot fail them). */
+    SubscriptionFence(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
+    }
 
     /** A SUBSCRIBE was read: its ticket, to hand back to {@link #subscribeDone} once it is registered. */
     public long subscribeArrived() {
         long ticket = clock.incrementAndGet();
-        pending.put(ticket, System.nanoTime());
+        pending.put(ticket, nanoClock.getAsLong());
         return ticket;
     }
 
@@ -52,7 +63,7 @@ public final class SubscriptionFence {
         if (pending.isEmpty()) {
             return true;
         }
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         for (Map.Entry<Long, Long> e : pending.headMap(position, true).entrySet()) {
             if (now - e.getValue() < MAX_WAIT_NANOS) {
                 return false;
