@@ -100,16 +100,12 @@ public final class DurableSessionStore implements SessionStore {
         @Override
         public void sent(Delivery d, int packetId, boolean released) {
             Delivery.Stored at = d.stored();
-            if (at == null) {
-                return;
-            }
-            byte[] record = StoreRecords.delivery(d, at.messageId(), packetId, released);
-            if (d.qos() == 2) {
+            // QoS 1 keeps no packet id: after a crash it is sent again under a new one, which QoS 1 allows
+            if (at != null && d.qos() == 2) {
                 // durable before the PUBLISH or PUBREL leaves: after a crash the broker must go on under the same
                 // packet id and state, or the client delivers the message twice
-                store.putNow(Family.DELIVERIES, at.key(), record);
-            } else {
-                store.put(Family.DELIVERIES, at.key(), record); // at worst sent again under another id: QoS 1
+                store.putNow(Family.DELIVERIES, at.key(),
+                        StoreRecords.delivery(d, at.messageId(), packetId, released));
             }
         }
 
@@ -117,6 +113,18 @@ public final class DurableSessionStore implements SessionStore {
         public void completed(Delivery d) {
             Delivery.Stored at = d.stored();
             if (at != null) {
+                // lost in a crash, the delivery comes back: QoS 1 is sent again, QoS 2 (released) gets its PUBREL
+                // QoS 1 deliveries are written once, QoS 2 ones again as they are sent
+                store.deleteLater(Family.DELIVERIES, at.key(), d.qos() < 2);
+                store.releaseMessageLater(at.messageId());
+            }
+        }
+
+        @Override
+        public void handedOver(Delivery d) {
+            Delivery.Stored at = d.stored();
+            if (at != null) {
+                // in the same batch as the other member's copy: never both after a crash (QoS 2 twice)
                 store.delete(Family.DELIVERIES, at.key());
                 store.releaseMessage(at.messageId());
             }
@@ -164,7 +172,9 @@ public final class DurableSessionStore implements SessionStore {
 
         @Override
         public void discard(SessionState state) {
-            // every stored delivery of the session is on disk, those in memory and those spilled
+            // every stored delivery of the session is on disk, those in memory and those spilled; those completed
+            // are deleted first, or their messages would be released twice
+            store.writeLater();
             store.scan(Family.DELIVERIES, prefix, (key, value) ->
                     store.releaseMessage(StoreRecords.readDelivery(value).messageId()));
             state.spilled.clear();

@@ -243,7 +243,7 @@ final class OutboundFlow {
             Delivery d = it.next();
             if (d.isShared() && router.redispatchShared(d, state.clientId, onlyToOthersOnline)) {
                 it.remove();
-                state.journal.completed(d);
+                state.journal.handedOver(d);
             }
         }
         for (Iterator<SessionState.Outgoing> it = state.inflight.values().iterator(); it.hasNext(); ) {
@@ -252,7 +252,7 @@ final class OutboundFlow {
             if (o.delivery.isShared() && !o.released
                     && router.redispatchShared(o.delivery, state.clientId, onlyToOthersOnline)) {
                 it.remove();
-                state.journal.completed(o.delivery);
+                state.journal.handedOver(o.delivery);
             }
         }
     }
@@ -262,7 +262,7 @@ final class OutboundFlow {
         state.queue.removeIf(d -> {
             if (shareGroup.equals(d.shareGroup()) && filter.equals(d.shareFilter())
                     && router.redispatchShared(d, state.clientId, false)) {
-                state.journal.completed(d);
+                state.journal.handedOver(d);
                 return true;
             }
             return false;

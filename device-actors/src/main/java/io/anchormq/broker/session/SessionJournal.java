@@ -17,8 +17,11 @@ interface SessionJournal {
     /** A stored delivery was sent under {@code packetId}; {@code released}: its PUBREC came back. */
     void sent(Delivery d, int packetId, boolean released);
 
-    /** A stored delivery completed, expired, was dropped or went to another member of its shared group. */
+    /** A stored delivery completed, expired or was dropped. */
     void completed(Delivery d);
+
+    /** A stored delivery went to another member of its shared group, which stored its own copy in this group. */
+    void handedOver(Delivery d);
 
     /** An inbound QoS 2 packet id is awaiting PUBREL (or no longer). */
     void awaitingPubrel(int packetId, boolean awaiting);
@@ -47,6 +50,10 @@ interface SessionJournal {
 
         @Override
         public void completed(Delivery d) {
+        }
+
+        @Override
+        public void handedOver(Delivery d) {
         }
 
         @Override

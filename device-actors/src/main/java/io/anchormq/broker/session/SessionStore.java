@@ -23,7 +23,8 @@ public interface SessionStore {
 
     /**
      * Runs {@code work} so that what it writes (a publish, its deliveries to stored sessions, its QoS 2 packet id)
-     * is committed at once when it returns; the actions it deferred with {@link #afterCommit} run after that.
+     * is committed together; the actions it deferred with {@link #afterCommit} run after that (on an event loop,
+     * with the other groups of the loop's turn).
      */
     default void inGroup(Runnable work) {
         work.run();

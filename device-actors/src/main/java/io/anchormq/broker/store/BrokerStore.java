@@ -1,6 +1,8 @@
 package io.anchormq.broker.store;
 
 import io.anchormq.broker.message.Message;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,9 +14,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
@@ -39,7 +43,14 @@ import org.slf4j.LoggerFactory;
  * <p>A message routed to several persistent sessions is stored once and referenced by each ({@link
  * #referenceMessage}); it is deleted when the last reference goes. Writes made on one thread inside {@link
  * #inGroup} are committed as one atomic batch, and actions deferred to {@link #afterCommit} run only after it: a
- * publish, its routing to persistent sessions and its QoS 2 packet id land together or not at all.
+ * publish, its routing to persistent sessions and its QoS 2 packet id land together or not at all. On a Netty event
+ * loop (where the sessions run) the groups of one turn share one batch, committed by a task queued behind the work
+ * the loop already has: one write, and one write-ahead log append, for the publishes of many sessions, and the
+ * acknowledgements that wait for it go out in the same turn.
+ *
+ * <p>Deletes of what was completed ({@link #deleteLater}) are not a write of their own: they ride along with the
+ * next batch any thread commits, or are written within {@link #LATER_MILLIS} by a background thread. A crash may
+ * lose the last of them, which only makes a delivery come back (QoS 1 sent again, QoS 2's PUBREL sent again).
  */
 public final class BrokerStore implements AutoCloseable {
 
@@ -67,6 +78,11 @@ public final class BrokerStore implements AutoCloseable {
         }
     }
 
+    /** How long a delete from {@link #deleteLater} waits at most for a batch to ride along with. */
+    static final long LATER_MILLIS = 10;
+    /** How many of them one group takes along, so that no publisher pays for a long backlog alone. */
+    private static final int LATER_PER_GROUP = 1024;
+
     private static final Logger LOG = LoggerFactory.getLogger(BrokerStore.class);
     private static final byte[] FORMAT_KEY = "format".getBytes(StandardCharsets.UTF_8);
 
@@ -81,16 +97,30 @@ public final class BrokerStore implements AutoCloseable {
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions cfOptions;
     private final WriteOptions writeOptions;
-    private final ScheduledExecutorService syncer;
+    /** Syncs the write-ahead log (fsync interval) and writes the deletes no group took along. */
+    private final ScheduledExecutorService background;
     /** References to each stored message from the deliveries of sessions; counted at open. */
     private final ConcurrentHashMap<Long, Integer> references = new ConcurrentHashMap<>();
     private final AtomicLong lastMessageId = new AtomicLong();
     private final AtomicLong lastSequence = new AtomicLong();
-    private final ThreadLocal<Group> group = new ThreadLocal<>();
+    private final ThreadLocal<Group> groups = ThreadLocal.withInitial(this::newGroup);
+    /** Every thread's group, for their batches' native memory to be freed at close. */
+    private final List<Group> allGroups = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<Later> later = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger laterCount = new AtomicInteger();
+    /** From close on, groups commit as they end: no loop is relied on any more. */
+    private volatile boolean closed;
     /** Per thread, the last message stored: the router hands one message to all its recipients in a row. */
     private final ThreadLocal<Object[]> lastStored = ThreadLocal.withInitial(() -> new Object[2]);
 
-    private static final class Group {
+    /** A thread's batch, reused from group to group. */
+    private final class Group {
+        /** The thread's event loop, which commits the batch of its turn; null: committed as each group ends. */
+        final EventExecutor loop = ThreadExecutorMap.currentExecutor();
+        final Runnable commit = () -> commit(this);
+        boolean open;
+        /** Groups of this turn are waiting in the batch for {@link #commit}. */
+        boolean pending;
         /** Made at the first write: most QoS 1 publishes of clean sessions write nothing. */
         WriteBatch batch;
         final List<Runnable> after = new ArrayList<>(4);
@@ -101,14 +131,39 @@ public final class BrokerStore implements AutoCloseable {
             }
             return batch;
         }
+
+        boolean hasWrites() {
+            return batch != null && batch.count() > 0;
+        }
+
+        /** Whether writes and actions on this thread now join the batch. */
+        boolean collecting() {
+            return open || pending;
+        }
     }
 
-    private BrokerStore(Path dir, Fsync fsync, Duration interval) throws RocksDBException {
+    private record Later(ColumnFamilyHandle family, byte[] key, boolean writtenOnce) {
+    }
+
+    private Group newGroup() {
+        Group g = new Group();
+        allGroups.add(g);
+        return g;
+    }
+
+    private BrokerStore(Path dir, Fsync fsync, Duration interval, Duration laterInterval) throws RocksDBException {
         this.dir = dir;
         dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
                 // sessions write small records at a high rate: the WAL, not the memtable size, bounds recovery
-                .setMaxTotalWalSize(256L << 20);
-        cfOptions = new ColumnFamilyOptions().optimizeLevelStyleCompaction();
+                .setMaxTotalWalSize(64L << 20)
+                // most records are deleted soon after they are written: small memtables, flushed and reused
+                // within seconds, and write-ahead log files written over again, keep the broker on memory and
+                // page cache it has touched already (fresh pages cost a fault and zeroing each: a quarter of a
+                // durable broker's core at 25,000 msg/s in memtables of 128 MB)
+                .setDbWriteBufferSize(64L << 20)
+                .setRecycleLogFileNum(4);
+        cfOptions = new ColumnFamilyOptions().optimizeLevelStyleCompaction()
+                .setWriteBufferSize(16L << 20).setMaxWriteBufferNumber(4);
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
         for (Family f : Family.values()) {
@@ -120,17 +175,17 @@ public final class BrokerStore implements AutoCloseable {
             families[f.ordinal()] = handles.get(f.ordinal() + 1);
         }
         writeOptions = new WriteOptions().setSync(fsync == Fsync.ALWAYS);
+        background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "anchormq-store");
+            t.setDaemon(true);
+            return t;
+        });
         if (fsync == Fsync.INTERVAL) {
-            syncer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "anchormq-store-sync");
-                t.setDaemon(true);
-                return t;
-            });
             long ms = Math.max(1, interval.toMillis());
-            syncer.scheduleWithFixedDelay(this::syncWal, ms, ms, TimeUnit.MILLISECONDS);
-        } else {
-            syncer = null;
+            background.scheduleWithFixedDelay(this::syncWal, ms, ms, TimeUnit.MILLISECONDS);
         }
+        long laterMs = laterInterval.toMillis();
+        background.scheduleWithFixedDelay(this::writeLaterQuietly, laterMs, laterMs, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -138,10 +193,15 @@ public final class BrokerStore implements AutoCloseable {
      * that names the directory: the broker must not start empty over state it could not read.
      */
     public static BrokerStore open(Path dir, Fsync fsync, Duration interval) {
+        return open(dir, fsync, interval, Duration.ofMillis(LATER_MILLIS));
+    }
+
+    /** {@link #open}, with deletes from {@link #deleteLater} written every {@code laterInterval} at the latest. */
+    static BrokerStore open(Path dir, Fsync fsync, Duration interval, Duration laterInterval) {
         BrokerStore store;
         try {
             Files.createDirectories(dir);
-            store = new BrokerStore(dir, fsync, interval);
+            store = new BrokerStore(dir, fsync, interval, laterInterval);
         } catch (Exception e) {
             throw new IllegalStateException("The broker state in " + dir + " cannot be opened (" + e.getMessage()
                     + "). If another broker uses it, stop that one; if it is damaged, move the directory away (the "
@@ -281,11 +341,23 @@ public final class BrokerStore implements AutoCloseable {
         return id;
     }
 
-    /** One reference to a stored message fewer; the last one deletes it. */
+    /** One reference to a stored message fewer; the last one deletes it (in this thread's group, if one is open). */
     public void releaseMessage(long id) {
-        if (references.compute(id, (k, v) -> v == null || v <= 1 ? null : v - 1) == null) {
+        if (unreference(id)) {
             delete(Family.MESSAGES, withLong(new byte[0], id));
         }
+    }
+
+    /** {@link #releaseMessage}, with the delete {@linkplain #deleteLater later}. */
+    public void releaseMessageLater(long id) {
+        if (unreference(id)) {
+            deleteLater(Family.MESSAGES, withLong(new byte[0], id), true); // a message's record is written once
+        }
+    }
+
+    /** Whether that was the last reference. */
+    private boolean unreference(long id) {
+        return references.compute(id, (k, v) -> v == null || v <= 1 ? null : v - 1) == null;
     }
 
     /** A stored message, read back; null if absent. */
@@ -300,6 +372,7 @@ public final class BrokerStore implements AutoCloseable {
      */
     public void deleteWorkspace(String workspace) {
         byte[] prefix = key(workspace);
+        writeLater(); // a delivery whose delete is still pending must not release its message a second time
         scan(Family.DELIVERIES, prefix, (k, v) -> releaseMessage(StoreRecords.messageIdOfDelivery(v)));
         for (Family f : List.of(Family.SESSIONS, Family.DELIVERIES, Family.INBOUND, Family.RETAINED)) {
             deletePrefix(f, prefix);
@@ -335,8 +408,8 @@ public final class BrokerStore implements AutoCloseable {
 
     private void putRaw(Family family, byte[] key, byte[] value) {
         try {
-            Group g = group.get();
-            if (g != null) {
+            Group g = groups.get();
+            if (g.collecting()) {
                 g.batch().put(handle(family), key, value);
             } else {
                 db.put(handle(family), writeOptions, key, value);
@@ -348,8 +421,8 @@ public final class BrokerStore implements AutoCloseable {
 
     public void delete(Family family, byte[] key) {
         try {
-            Group g = group.get();
-            if (g != null) {
+            Group g = groups.get();
+            if (g.collecting()) {
                 g.batch().delete(handle(family), key);
             } else {
                 db.delete(handle(family), writeOptions, key);
@@ -359,12 +432,60 @@ public final class BrokerStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes a key that is never written again (a delivery's or a message's: their ids are not reused) with a
+     * later batch: what completes needs no write of its own. Losing it in a crash must be harmless; anything that
+     * reads such keys to count or release them calls {@link #writeLater} first.
+     *
+     * @param writtenOnce the key was put exactly once and is deleted by nothing else: a RocksDB single delete,
+     *     which a flush drops together with the put it meets, where a delete would be written out as a tombstone
+     */
+    public void deleteLater(Family family, byte[] key, boolean writtenOnce) {
+        later.add(new Later(handle(family), key, writtenOnce));
+        laterCount.incrementAndGet();
+    }
+
+    /** Writes the pending {@link #deleteLater} deletes now. */
+    public void writeLater() {
+        if (laterCount.get() == 0) {
+            return;
+        }
+        try (WriteBatch batch = new WriteBatch()) {
+            takeLater(batch, Integer.MAX_VALUE);
+            if (batch.count() > 0) {
+                db.write(writeOptions, batch);
+            }
+        } catch (RocksDBException e) {
+            throw failure(e);
+        }
+    }
+
+    private void writeLaterQuietly() {
+        try {
+            writeLater();
+        } catch (RuntimeException e) {
+            LOG.warn("broker state: writing completed deletes failed: {}", e.toString());
+        }
+    }
+
+    private void takeLater(WriteBatch batch, int max) throws RocksDBException {
+        Later l;
+        for (int i = 0; i < max && (l = later.poll()) != null; i++) {
+            laterCount.decrementAndGet();
+            if (l.writtenOnce()) {
+                batch.singleDelete(l.family(), l.key());
+            } else {
+                batch.delete(l.family(), l.key());
+            }
+        }
+    }
+
     /** Deletes every key that starts with {@code prefix}. */
     public void deletePrefix(Family family, byte[] prefix) {
         byte[] end = successor(prefix);
         try {
-            Group g = group.get();
-            if (g != null) {
+            Group g = groups.get();
+            if (g.collecting()) {
                 g.batch().deleteRange(handle(family), prefix, end);
             } else {
                 db.deleteRange(handle(family), writeOptions, prefix, end);
@@ -414,38 +535,132 @@ public final class BrokerStore implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work}; what it writes on this thread is committed as one batch when it returns, then the
-     * actions it deferred with {@link #afterCommit} run. Within a group already open, simply runs it.
+     * Runs {@code work}; what it writes on this thread is committed as one batch, then the actions it deferred with
+     * {@link #afterCommit} run: when it returns, or on an event loop with the batch of the loop's turn. Within a
+     * group already open, simply runs it.
      */
     public void inGroup(Runnable work) {
-        if (group.get() != null) {
+        Group g = groups.get();
+        if (g.open) {
             work.run();
             return;
         }
-        Group g = new Group();
-        group.set(g);
+        if (g.loop != null && !closed) {
+            inLoopGroup(g, work);
+            return;
+        }
+        g.open = true;
+        Runnable[] after;
         try {
             work.run();
-            if (g.batch != null && g.batch.count() > 0) {
+            if (g.hasWrites()) {
+                if (laterCount.get() > 0) {
+                    takeLater(g.batch, LATER_PER_GROUP);
+                }
                 db.write(writeOptions, g.batch);
             }
         } catch (RocksDBException e) {
             throw failure(e);
         } finally {
-            group.remove();
+            g.open = false;
             if (g.batch != null) {
-                g.batch.close();
+                g.batch.clear();
+            }
+            // the actions may open groups of their own on this thread
+            after = g.after.isEmpty() ? null : g.after.toArray(new Runnable[0]);
+            g.after.clear();
+        }
+        if (after != null) {
+            for (Runnable r : after) {
+                r.run();
             }
         }
-        for (Runnable r : g.after) {
-            r.run();
+    }
+
+    /** A group on an event loop: joins the batch of the loop's turn, committed by {@link #commit}. */
+    private void inLoopGroup(Group g, Runnable work) {
+        WriteBatch batch = g.batch();
+        int actions = g.after.size();
+        g.open = true;
+        try {
+            batch.setSavePoint();
+            work.run();
+            batch.popSavePoint();
+        } catch (RuntimeException | Error e) {
+            // what this group wrote goes, what the others of the turn wrote stays
+            try {
+                batch.rollbackToSavePoint();
+            } catch (RocksDBException rollback) {
+                e.addSuppressed(rollback);
+            }
+            g.after.subList(actions, g.after.size()).clear();
+            throw e;
+        } catch (RocksDBException e) {
+            throw failure(e);
+        } finally {
+            g.open = false;
         }
+        if (g.pending) {
+            return;
+        }
+        if (!g.hasWrites()) {
+            // nothing to wait for, and no earlier action of the thread is waiting: as if committed
+            Runnable[] after = takeActions(g);
+            if (after != null) {
+                for (Runnable r : after) {
+                    r.run();
+                }
+            }
+            return;
+        }
+        g.pending = true;
+        g.loop.execute(g.commit);
+    }
+
+    /** Commits the batch of a loop's turn, then runs its actions (acknowledgements, deliveries). */
+    private void commit(Group g) {
+        if (!g.pending) {
+            return;
+        }
+        Runnable[] after;
+        try {
+            if (g.hasWrites()) {
+                if (laterCount.get() > 0) {
+                    takeLater(g.batch, LATER_PER_GROUP);
+                }
+                db.write(writeOptions, g.batch);
+            }
+        } catch (RocksDBException | RuntimeException e) {
+            // nothing of the turn is acknowledged: its publishers send again
+            int withheld = g.after.size();
+            g.after.clear();
+            LOG.error("broker state in {}: a write failed; {} acknowledgements and deliveries withheld: {}", dir,
+                    withheld, e.toString());
+            return;
+        } finally {
+            g.pending = false;
+            if (g.batch != null) {
+                g.batch.clear();
+            }
+        }
+        after = takeActions(g);
+        if (after != null) {
+            for (Runnable r : after) {
+                r.run();
+            }
+        }
+    }
+
+    private static Runnable[] takeActions(Group g) {
+        Runnable[] after = g.after.isEmpty() ? null : g.after.toArray(new Runnable[0]);
+        g.after.clear();
+        return after;
     }
 
     /** Runs {@code action} once this thread's open group is committed, or now if none is open. */
     public void afterCommit(Runnable action) {
-        Group g = group.get();
-        if (g == null) {
+        Group g = groups.get();
+        if (!g.collecting()) {
             action.run();
         } else {
             g.after.add(action);
@@ -466,19 +681,57 @@ public final class BrokerStore implements AutoCloseable {
         }
     }
 
+    /** The batches event loops have not committed yet: by their loop if it still runs, else here. */
+    private void commitPendingTurns() {
+        for (Group g : allGroups) {
+            if (g.loop == null || !g.pending) {
+                continue;
+            }
+            try {
+                if (g.loop.inEventLoop()) {
+                    commit(g);
+                } else if (!g.loop.isShuttingDown()) {
+                    g.loop.submit(g.commit).get(5, TimeUnit.SECONDS);
+                } else if (g.loop.awaitTermination(5, TimeUnit.SECONDS)) {
+                    commit(g); // its thread has ended: nothing else touches the group
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                LOG.warn("broker state: the last batch of an event loop was not committed at close: {}", e.toString());
+            }
+        }
+    }
+
     private IllegalStateException failure(RocksDBException e) {
         return new IllegalStateException("broker state in " + dir + ": " + e.getMessage(), e);
     }
 
     @Override
     public void close() {
-        if (syncer != null) {
-            syncer.shutdownNow();
+        closed = true;
+        commitPendingTurns();
+        background.shutdownNow();
+        try {
+            background.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            writeLater();
+        } catch (RuntimeException e) {
+            LOG.warn("broker state: writing completed deletes at close failed: {}", e.toString());
         }
         try {
             db.syncWal();
         } catch (RocksDBException e) {
             LOG.warn("broker state: final sync failed: {}", e.toString());
+        }
+        for (Group g : allGroups) {
+            if (g.batch != null) {
+                g.batch.close();
+            }
         }
         for (ColumnFamilyHandle h : handles) {
             h.close();

@@ -107,6 +107,102 @@ class BrokerStoreTest {
     }
 
     @Test
+    void onAnEventLoopTheGroupsOfATurnAreOneBatchAndTheirActionsRunAfterIt() throws Exception {
+        io.netty.channel.DefaultEventLoop loop = new io.netty.channel.DefaultEventLoop();
+        try (BrokerStore store = open()) {
+            byte[] a = BrokerStore.key("ws", "a");
+            byte[] b = BrokerStore.key("ws", "b");
+            byte[] failed = BrokerStore.key("ws", "failed");
+            List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            loop.submit(() -> {
+                for (byte[] k : List.of(a, b)) {
+                    store.inGroup(() -> {
+                        store.put(Family.RETAINED, k, new byte[] {1});
+                        store.afterCommit(() -> seen.add("after " + BrokerStore.parts(k, 0).get(1) + ": both "
+                                + (store.get(Family.RETAINED, a) != null && store.get(Family.RETAINED, b) != null)));
+                    });
+                }
+                assertThrows(IllegalArgumentException.class, () -> store.inGroup(() -> {
+                    store.put(Family.RETAINED, failed, new byte[] {1});
+                    store.afterCommit(() -> seen.add("after the failed group"));
+                    throw new IllegalArgumentException("the group's work failed");
+                }));
+                seen.add("end of the turn's work");
+            }).get();
+            loop.submit(() -> { }).get(); // behind the commit
+            assertEquals(List.of("end of the turn's work", "after a: both true", "after b: both true"), seen);
+            assertNull(store.get(Family.RETAINED, failed), "a failed group's writes go; the others' stay");
+        } finally {
+            loop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** A store whose background thread never writes the deletes left for later within a test. */
+    private BrokerStore openWithoutBackgroundDeletes() {
+        return BrokerStore.open(dir.resolve("state"), BrokerStore.Fsync.NEVER, Duration.ofSeconds(1),
+                Duration.ofHours(1));
+    }
+
+    @Test
+    void deletesLeftForLaterRideAlongWithTheNextGroupThatWrites() {
+        try (BrokerStore store = openWithoutBackgroundDeletes()) {
+            byte[] done = BrokerStore.key("ws", "done");
+            store.put(Family.DELIVERIES, done, new byte[] {1});
+            store.deleteLater(Family.DELIVERIES, done, true);
+            store.inGroup(() -> { }); // a group that writes nothing writes nothing of them either
+            assertNotNull(store.get(Family.DELIVERIES, done));
+            store.inGroup(() -> store.put(Family.RETAINED, BrokerStore.key("ws", "a"), new byte[] {1}));
+            assertNull(store.get(Family.DELIVERIES, done), "written with the batch of the next group");
+        }
+    }
+
+    @Test
+    void deletesLeftForLaterAreWrittenInTheBackgroundWhenNoGroupComes() throws Exception {
+        try (BrokerStore store = open()) {
+            byte[] done = BrokerStore.key("ws", "done");
+            store.put(Family.DELIVERIES, done, new byte[] {1});
+            store.deleteLater(Family.DELIVERIES, done, true);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (store.get(Family.DELIVERIES, done) != null && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertNull(store.get(Family.DELIVERIES, done));
+        }
+    }
+
+    @Test
+    void deletesLeftForLaterAreWrittenAtClose() {
+        byte[] done = BrokerStore.key("ws", "done");
+        try (BrokerStore store = openWithoutBackgroundDeletes()) {
+            store.put(Family.DELIVERIES, done, new byte[] {1});
+            store.deleteLater(Family.DELIVERIES, done, true);
+        }
+        try (BrokerStore store = openWithoutBackgroundDeletes()) {
+            assertNull(store.get(Family.DELIVERIES, done));
+        }
+    }
+
+    @Test
+    void aDeliveryCompletedBeforeItsWorkspaceIsDeletedDoesNotReleaseItsMessageTwice() {
+        try (BrokerStore store = openWithoutBackgroundDeletes()) {
+            Message m = message("t", "shared by two workspaces' sessions");
+            long id = store.referenceMessage(m);
+            assertEquals(id, store.referenceMessage(m));
+            Delivery d = new Delivery(m, 1, false, List.of(), null, null);
+            byte[] gone = BrokerStore.withLong(BrokerStore.key("gone", "c"), 1);
+            byte[] stays = BrokerStore.withLong(BrokerStore.key("stays", "c"), 2);
+            store.put(Family.DELIVERIES, gone, StoreRecords.delivery(d, id, 0, false));
+            store.put(Family.DELIVERIES, stays, StoreRecords.delivery(d, id, 0, false));
+            // the session of workspace "gone" completed its delivery, then the workspace was deleted
+            store.deleteLater(Family.DELIVERIES, gone, true);
+            store.releaseMessageLater(id);
+            store.deleteWorkspace("gone");
+            assertNotNull(store.message(id), "the other session still references it");
+            assertNotNull(store.get(Family.DELIVERIES, stays));
+        }
+    }
+
+    @Test
     void deletePrefixRemovesExactlyTheKeysOfThatPrefix() {
         try (BrokerStore store = open()) {
             byte[] c = BrokerStore.key("ws", "c");
