@@ -110,6 +110,7 @@ public final class BrokerStore implements AutoCloseable {
     private final AtomicInteger laterCount = new AtomicInteger();
     /** From close on, groups commit as they end: no loop is relied on any more. */
     private volatile boolean closed;
+    private volatile boolean dbClosed;
     /** Per thread, the last message stored: the router hands one message to all its recipients in a row. */
     private final ThreadLocal<Object[]> lastStored = ThreadLocal.withInitial(() -> new Object[2]);
 
@@ -553,12 +554,7 @@ public final class BrokerStore implements AutoCloseable {
         Runnable[] after;
         try {
             work.run();
-            if (g.hasWrites()) {
-                if (laterCount.get() > 0) {
-                    takeLater(g.batch, LATER_PER_GROUP);
-                }
-                db.write(writeOptions, g.batch);
-            }
+            write(g.batch);
         } catch (RocksDBException e) {
             throw failure(e);
         } finally {
@@ -566,14 +562,18 @@ public final class BrokerStore implements AutoCloseable {
             if (g.batch != null) {
                 g.batch.clear();
             }
-            // the actions may open groups of their own on this thread
-            after = g.after.isEmpty() ? null : g.after.toArray(new Runnable[0]);
-            g.after.clear();
+            after = takeActions(g);
         }
-        if (after != null) {
-            for (Runnable r : after) {
-                r.run();
+        run(after);
+    }
+
+    /** Writes a group's batch, with deletes left for later along. */
+    private void write(WriteBatch batch) throws RocksDBException {
+        if (batch != null && batch.count() > 0) {
+            if (laterCount.get() > 0) {
+                takeLater(batch, LATER_PER_GROUP);
             }
+            db.write(writeOptions, batch);
         }
     }
 
@@ -604,13 +604,7 @@ public final class BrokerStore implements AutoCloseable {
             return;
         }
         if (!g.hasWrites()) {
-            // nothing to wait for, and no earlier action of the thread is waiting: as if committed
-            Runnable[] after = takeActions(g);
-            if (after != null) {
-                for (Runnable r : after) {
-                    r.run();
-                }
-            }
+            run(takeActions(g)); // nothing to wait for, and no earlier action of the thread waits: as if committed
             return;
         }
         g.pending = true;
@@ -619,17 +613,11 @@ public final class BrokerStore implements AutoCloseable {
 
     /** Commits the batch of a loop's turn, then runs its actions (acknowledgements, deliveries). */
     private void commit(Group g) {
-        if (!g.pending) {
+        if (!g.pending || dbClosed) {
             return;
         }
-        Runnable[] after;
         try {
-            if (g.hasWrites()) {
-                if (laterCount.get() > 0) {
-                    takeLater(g.batch, LATER_PER_GROUP);
-                }
-                db.write(writeOptions, g.batch);
-            }
+            write(g.batch);
         } catch (RocksDBException | RuntimeException e) {
             // nothing of the turn is acknowledged: its publishers send again
             int withheld = g.after.size();
@@ -643,18 +631,22 @@ public final class BrokerStore implements AutoCloseable {
                 g.batch.clear();
             }
         }
-        after = takeActions(g);
-        if (after != null) {
-            for (Runnable r : after) {
-                r.run();
-            }
-        }
+        run(takeActions(g));
     }
 
+    /** The group's actions, taken out of it: they may open groups of their own on this thread. */
     private static Runnable[] takeActions(Group g) {
         Runnable[] after = g.after.isEmpty() ? null : g.after.toArray(new Runnable[0]);
         g.after.clear();
         return after;
+    }
+
+    private static void run(Runnable[] actions) {
+        if (actions != null) {
+            for (Runnable r : actions) {
+                r.run();
+            }
+        }
     }
 
     /** Runs {@code action} once this thread's open group is committed, or now if none is open. */
@@ -733,6 +725,7 @@ public final class BrokerStore implements AutoCloseable {
                 g.batch.close();
             }
         }
+        dbClosed = true;
         for (ColumnFamilyHandle h : handles) {
             h.close();
         }
