@@ -14,6 +14,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -156,6 +158,21 @@ public final class Broker {
      */
     public int liveActors() {
         return liveActors.get();
+    }
+
+    /**
+     * Completes once every open workspace's stored sessions have their subscriptions in its router again. A
+     * listener opened before that could take a publish that misses a restored subscriber not yet back.
+     */
+    public CompletionStage<Void> restored() {
+        return CompletableFuture.allOf(workspaces.values().stream()
+                .map(w -> w.sessions().restored().toCompletableFuture())
+                .toArray(CompletableFuture[]::new));
+    }
+
+    /** Stored sessions of the open workspaces whose subscriptions are not back in the router yet. */
+    public int restoring() {
+        return workspaces.values().stream().mapToInt(w -> w.sessions().restoring()).sum();
     }
 
     /** The default workspace's sessions. */

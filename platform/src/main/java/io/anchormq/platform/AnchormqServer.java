@@ -41,7 +41,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
@@ -168,6 +171,7 @@ public final class AnchormqServer implements AutoCloseable {
             for (var revoked : tables.certificates().listRevoked()) {
                 pki.revoke(new java.math.BigInteger(revoked.serial(), 16), revoked.revokedAt());
             }
+            awaitRestoredSessions(broker);
             MqttListeners mqtt = MqttListeners.bind(broker, eventLoops, config, pki);
             started.remove(loops); // the listeners own them now, and shut them down when closed
             started.add(mqtt);
@@ -291,6 +295,47 @@ public final class AnchormqServer implements AutoCloseable {
             authenticator.forget(credentialId);
             broker.disconnect(id -> credentialId.equals(id.credential()), MqttReasonCodes.Disconnect.NOT_AUTHORIZED,
                     "credential revoked");
+        }
+    }
+
+    /**
+     * Waits until the sessions read back from the broker state have their subscriptions in the routers: the
+     * listeners open only then, so no publish misses a restored subscriber that was not back yet. Says how far it
+     * got every 5 s, and opens the listeners anyway (saying so) when 30 s pass without one more session back.
+     */
+    private static void awaitRestoredSessions(Broker broker) {
+        int stored = broker.restoring();
+        if (stored == 0) {
+            return;
+        }
+        log.info("restoring {} stored sessions before the listeners open", stored);
+        int pending = stored;
+        long start = System.nanoTime();
+        long lastProgress = start;
+        CompletableFuture<Void> done = broker.restored().toCompletableFuture();
+        while (true) {
+            try {
+                done.get(5, TimeUnit.SECONDS);
+                log.info("{} stored sessions restored in {} ms", stored,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                return;
+            } catch (TimeoutException e) {
+                int now = broker.restoring();
+                if (now < pending) {
+                    pending = now;
+                    lastProgress = System.nanoTime();
+                } else if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(30)) {
+                    log.warn("{} stored sessions are still not restored and none came back in 30 s: opening the"
+                            + " listeners anyway; publishes do not reach those sessions until they are back", now);
+                    return;
+                }
+                log.info("restoring stored sessions: {} to go", now);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while restoring the stored sessions", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("restoring the stored sessions failed", e.getCause());
+            }
         }
     }
 

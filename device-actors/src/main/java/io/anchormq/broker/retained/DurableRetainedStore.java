@@ -5,7 +5,9 @@ import io.anchormq.broker.store.BrokerStore;
 import io.anchormq.broker.store.BrokerStore.Family;
 import io.anchormq.broker.store.StoreRecords;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One workspace's retained messages, written through to the {@link BrokerStore} and read back whole when the
@@ -23,8 +25,9 @@ public final class DurableRetainedStore implements RetainedStore {
         this.workspace = workspace;
         List<byte[]> expired = new ArrayList<>();
         long now = System.nanoTime();
+        Map<String, String> publishers = new HashMap<>();
         store.scan(Family.RETAINED, BrokerStore.key(workspace), (key, value) -> {
-            Message m = StoreRecords.readMessage(value);
+            Message m = StoreRecords.readMessage(value, publishers);
             if (m.isExpired(now)) {
                 expired.add(key);
             } else {

@@ -38,10 +38,12 @@ final class InboundGate {
     private final TimerScheduler<SessionActor.Command> timers;
     private final SubscriptionFence fence;
     private final BrokerMetrics metrics;
+    // the next two start small and grow as needed: every session has them (100,000 restored at once), and most
+    // never hold a packet or wait for anyone
     /** Packets held back, in order, until the PUBLISH at their head may be routed. */
-    private final ArrayDeque<SessionActor.Inbound> held = new ArrayDeque<>();
+    private final ArrayDeque<SessionActor.Inbound> held = new ArrayDeque<>(2);
     /** Congested subscribers this session's publisher waits for, reading paused; identity set. */
-    private final Set<Subscriber> waitingForSubscribers = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Subscriber> waitingForSubscribers = Collections.newSetFromMap(new IdentityHashMap<>(4));
     private boolean awaitingFence;
     /** The workspace's inbound rate is overdrawn: publishes wait (reading paused) until it has refilled. */
     private boolean rateHeld;

@@ -5,13 +5,15 @@ import java.util.Arrays;
 /** A first-in first-out queue of longs in a growing ring: 8 bytes an element, no boxing. */
 final class LongQueue {
 
-    private long[] ring = new long[16];
+    private static final long[] EMPTY = new long[0];
+    /** Empty until the first element: most sessions never spill, and a restart makes 100,000 of them at once. */
+    private long[] ring = EMPTY;
     private int head;
     private int size;
 
     void add(long v) {
         if (size == ring.length) {
-            long[] bigger = new long[ring.length * 2];
+            long[] bigger = new long[Math.max(16, ring.length * 2)];
             for (int i = 0; i < size; i++) {
                 bigger[i] = ring[(head + i) % ring.length];
             }
@@ -44,7 +46,7 @@ final class LongQueue {
         head = 0;
         size = 0;
         if (ring.length > 1024) {
-            ring = new long[16];
+            ring = EMPTY;
         } else {
             Arrays.fill(ring, 0);
         }

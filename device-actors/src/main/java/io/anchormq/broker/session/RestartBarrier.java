@@ -25,6 +25,11 @@ final class RestartBarrier {
         }
     }
 
+    /** Restored sessions that have not yet put their subscriptions into the router. */
+    int pending() {
+        return Math.max(0, pending.get());
+    }
+
     /** Runs {@code action} when every restored session is back: at once if there were none or they all are. */
     void whenDone(Runnable action) {
         whenDone.set(action);

@@ -1,6 +1,8 @@
 package io.anchormq.broker.session;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -20,8 +22,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> {
 
-    sealed interface Command permits ConnectRequest, RequestStop, SessionTerminated, TellAll, Close {
+    sealed interface Command permits ConnectRequest, RequestStop, SessionTerminated, TellAll, TellRest, Close {
     }
+
+    private static final int TELL_ALL_CHUNK = 1000;
 
     /** The workspace closed: this shard stops, and its sessions with it (their state is not kept). */
     record Close() implements Command {
@@ -32,6 +36,10 @@ final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> 
     }
 
     record RequestStop(String clientId, ActorRef<SessionActor.Command> session, long epoch) implements Command {
+    }
+
+    /** The sessions of a {@link TellAll} not told yet, from index {@code from} on. */
+    private record TellRest(SessionActor.Command command, List<Entry> targets, int from) implements Command {
     }
 
     private record SessionTerminated(String clientId, ActorRef<SessionActor.Command> session) implements Command {
@@ -90,6 +98,7 @@ final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> 
                 .onMessage(RequestStop.class, this::onRequestStop)
                 .onMessage(SessionTerminated.class, this::onSessionTerminated)
                 .onMessage(TellAll.class, this::onTellAll)
+                .onMessage(TellRest.class, this::onTellRest)
                 .onMessage(Close.class, c -> Behaviors.stopped())
                 .onSignal(PostStop.class, s -> {
                     // the sessions stopped before this (children first): none of them is counted any more
@@ -131,10 +140,27 @@ final class SessionDirectory extends AbstractBehavior<SessionDirectory.Command> 
         return Behaviors.same();
     }
 
+    /**
+     * Tells every session, {@value #TELL_ALL_CHUNK} at a time: each tell schedules a session on the event loops,
+     * and what the loops were asked meanwhile (a CONNECT, a listener's bind) should not wait behind 100,000 of them.
+     */
     private Behavior<Command> onTellAll(TellAll t) {
-        for (Entry e : sessions.values()) {
-            e.ref.tell(t.command());
-        }
+        tellFrom(new TellRest(t.command(), new ArrayList<>(sessions.values()), 0));
         return this;
+    }
+
+    private Behavior<Command> onTellRest(TellRest r) {
+        tellFrom(r);
+        return this;
+    }
+
+    private void tellFrom(TellRest r) {
+        int end = Math.min(r.targets().size(), r.from() + TELL_ALL_CHUNK);
+        for (int i = r.from(); i < end; i++) {
+            r.targets().get(i).ref.tell(r.command());
+        }
+        if (end < r.targets().size()) {
+            getContext().getSelf().tell(new TellRest(r.command(), r.targets(), end));
+        }
     }
 }

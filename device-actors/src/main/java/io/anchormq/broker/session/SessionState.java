@@ -49,7 +49,7 @@ public final class SessionState {
      * Messages waiting for the client (offline, its receive maximum reached, or its socket full); stored ones
      * beyond {@link #IN_MEMORY} wait on disk only, counted in {@link #spilled}, after these.
      */
-    final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    final ArrayDeque<Delivery> queue = new ArrayDeque<>(2); // grows as needed; most stored sessions queue nothing
     /** Stored deliveries a session holds in memory at most; the rest of its queue is read back as it drains. */
     static final int IN_MEMORY = 1000;
     /**

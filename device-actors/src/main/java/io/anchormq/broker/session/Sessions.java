@@ -10,6 +10,8 @@ import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.routing.Publisher;
 import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.routing.TopicRouter;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -23,6 +25,8 @@ public final class Sessions {
     private final SessionDirectories directories;
     private final BrokerMetrics metrics;
     private final AtomicInteger sessionCount = new AtomicInteger();
+    private final RestartBarrier restart;
+    private final CompletableFuture<Void> restored = new CompletableFuture<>();
 
     /** @param dispatcher where the session actors run (the MQTT event loops, in the broker) */
     public Sessions(ActorSystem<?> system, BrokerSettings settings, TopicRouter router, RetainedStore retained,
@@ -41,12 +45,29 @@ public final class Sessions {
                     RetainedStore retained, BrokerEvents events, AccessPolicy access, BrokerMetrics metrics,
                     SessionStore store, IntegrityLog integrity, SubscriptionFence fence,
                     DispatcherSelector dispatcher, WorkspaceQuotas quotas, AtomicInteger liveActors) {
-        RestartBarrier restart = new RestartBarrier(store.clientIds().size());
+        this.restart = new RestartBarrier(store.clientIds().size());
         SessionRuntime runtime = new SessionRuntime(settings, router, retained, new Publisher(router, retained), events,
                 access, metrics, store, integrity, fence, quotas, restart, liveActors);
         this.metrics = metrics;
         this.directories = new SessionDirectories(name, system, runtime, sessionCount, DIRECTORY_SHARDS, dispatcher);
-        restart.whenDone(() -> directories.tellAll(new SessionActor.RestoreComplete()));
+        restart.whenDone(() -> {
+            // first, so that a listener waiting for this opens without waiting for 100,000 sessions to resume
+            restored.complete(null);
+            directories.tellAll(new SessionActor.RestoreComplete());
+        });
+    }
+
+    /**
+     * Completes once every session read back from the store has put its subscriptions into the router: from then
+     * on a publish reaches every restored subscriber. At once when the store had none.
+     */
+    public CompletionStage<Void> restored() {
+        return restored;
+    }
+
+    /** Sessions read back from the store whose subscriptions are not in the router yet. */
+    public int restoring() {
+        return restart.pending();
     }
 
     /** A connection whose CONNECT was accepted asks for its client's session; the session attaches it. */

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The byte layout of the records in the {@link BrokerStore}: messages, deliveries, and the parts session records
@@ -22,6 +23,8 @@ public final class StoreRecords {
 
     private static final int MESSAGE_VERSION = 1;
     private static final int DELIVERY_VERSION = 1;
+    /** Beyond this many publishers a load stops remembering new ones: the map would cost more than it saves. */
+    private static final int MAX_SHARED_PUBLISHERS = 10_000;
 
     private StoreRecords() {
     }
@@ -218,6 +221,14 @@ public final class StoreRecords {
     }
 
     public static Message readMessage(byte[] record) {
+        return readMessage(record, null);
+    }
+
+    /**
+     * @param publishers publisher ids read so far, to share one string among the messages of one publisher (a
+     *     million retained messages of a few publishers would otherwise hold a million copies); null: no sharing
+     */
+    public static Message readMessage(byte[] record, Map<String, String> publishers) {
         Reader r = new Reader(record);
         int version = r.readByte();
         if (version != MESSAGE_VERSION) {
@@ -228,6 +239,14 @@ public final class StoreRecords {
         boolean retain = r.readBoolean();
         byte[] payload = r.readBytes();
         String publisher = r.readString();
+        if (publishers != null) {
+            String known = publishers.get(publisher);
+            if (known != null) {
+                publisher = known;
+            } else if (publishers.size() < MAX_SHARED_PUBLISHERS) {
+                publishers.put(publisher, publisher);
+            }
+        }
         long expiresAtMillis = r.readLong();
         List<MqttProperty<?>> props = r.readPropertyList();
         return new Message(topic, qos, retain, payload, props.isEmpty() ? List.of() : List.copyOf(props), publisher,
