@@ -356,7 +356,8 @@ med() {
   local r f
   for r in $(seq 1 "$ROUNDS"); do
     f=$WORK/throughput/$1/$r/$2/$3.json
-    [ -s "$f" ] && [ "$(cat "${f%.json}.exit" 2>/dev/null)" = 0 ] && jq -r "$4" "$f"
+    # an if, not &&: a broker left out of the run must not end the loop (and, under pipefail, the report) with 1
+    if [ -s "$f" ] && [ "$(cat "${f%.json}.exit" 2>/dev/null)" = 0 ]; then jq -r "$4" "$f"; fi
   done | median_of
 }
 TPUT='.outPerSecond | round'
