@@ -131,7 +131,7 @@ public final class DurableSessionStore implements SessionStore {
         }
 
         @Override
-        public int refill(SessionState s, int max) {
+        public int readSpilled(SessionState s, int max, Consumer<Delivery> into) {
             int read = 0;
             Map<Long, Message> messages = new HashMap<>();
             while (read < max && !s.spilled.isEmpty()) {
@@ -143,7 +143,7 @@ public final class DurableSessionStore implements SessionStore {
                 StoreRecords.StoredDelivery d = StoreRecords.readDelivery(value);
                 Message m = messages.computeIfAbsent(d.messageId(), store::message);
                 if (m != null) {
-                    s.queue.add(d.toDelivery(m, key));
+                    into.accept(d.toDelivery(m, key));
                     read++;
                 }
             }

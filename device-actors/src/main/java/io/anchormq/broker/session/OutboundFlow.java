@@ -2,12 +2,16 @@ package io.anchormq.broker.session;
 
 import io.anchormq.broker.BrokerMetrics;
 import io.anchormq.broker.routing.Delivery;
+import io.anchormq.broker.routing.Subscription;
 import io.anchormq.broker.routing.TopicRouter;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Messages on their way to the session's client: offered, queued within the session's bound, sent within the
@@ -255,6 +259,11 @@ final class OutboundFlow {
                 state.journal.handedOver(o.delivery);
             }
         }
+        // those on disk too: at the session's end always (they would go with it), on a disconnect only while it
+        // has a shared subscription, so that a device with a long backlog of its own does not read it all back
+        if (!onlyToOthersOnline || hasSharedSubscription()) {
+            handOverSpilled(d -> d.isShared() && router.redispatchShared(d, state.clientId, onlyToOthersOnline));
+        }
     }
 
     /** The session left a shared group: its queued messages of the group go to the members that stay. */
@@ -267,6 +276,43 @@ final class OutboundFlow {
             }
             return false;
         });
+        handOverSpilled(d -> shareGroup.equals(d.shareGroup()) && filter.equals(d.shareFilter())
+                && router.redispatchShared(d, state.clientId, false));
+    }
+
+    private boolean hasSharedSubscription() {
+        for (Subscription s : state.subscriptions.values()) {
+            if (s.shareGroup() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Hands the spilled deliveries that {@code handOver} took to another member over, read back from disk
+     * {@link SessionState#IN_MEMORY} at a time (the heap never holds more of them); the rest stay spilled, in order.
+     */
+    private void handOverSpilled(Predicate<Delivery> handOver) {
+        if (state.spilled.isEmpty()) {
+            return;
+        }
+        LongQueue kept = new LongQueue();
+        List<Delivery> chunk = new ArrayList<>();
+        while (!state.spilled.isEmpty()) {
+            chunk.clear();
+            state.journal.readSpilled(state, SessionState.IN_MEMORY, chunk::add);
+            for (Delivery d : chunk) {
+                if (handOver.test(d)) {
+                    state.journal.handedOver(d);
+                } else {
+                    kept.add(sequenceOf(d.stored()));
+                }
+            }
+        }
+        while (!kept.isEmpty()) {
+            state.spilled.add(kept.poll());
+        }
     }
 
     /** The client went away: an offline session holds no publisher back, its queue's bound and drop policy apply. */

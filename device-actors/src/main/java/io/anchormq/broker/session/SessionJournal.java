@@ -27,10 +27,15 @@ interface SessionJournal {
     void awaitingPubrel(int packetId, boolean awaiting);
 
     /**
-     * Reads up to {@code max} of the state's {@link SessionState#spilled} deliveries back from disk into its queue,
-     * in order; returns how many.
+     * Takes up to {@code max} of the state's {@link SessionState#spilled} deliveries off it and reads them back from
+     * disk, in order, into {@code into}; returns how many (deliveries completed meanwhile are skipped).
      */
-    int refill(SessionState state, int max);
+    int readSpilled(SessionState state, int max, Consumer<Delivery> into);
+
+    /** Reads up to {@code max} spilled deliveries back into the state's queue, in order; returns how many. */
+    default int refill(SessionState state, int max) {
+        return readSpilled(state, max, state.queue::add);
+    }
 
     /** Writes the session's record if it changed ({@link SessionState#dirty}). */
     void save(SessionState state);
@@ -61,7 +66,7 @@ interface SessionJournal {
         }
 
         @Override
-        public int refill(SessionState state, int max) {
+        public int readSpilled(SessionState state, int max, Consumer<Delivery> into) {
             return 0;
         }
 

@@ -3,6 +3,7 @@ package io.anchormq.broker.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +57,33 @@ class BrokerStoreTest {
             assertNull(store.message(a), "the last reference deleted the record");
             assertTrue(store.referenceMessage(m) != a, "a released id is never reused");
         }
+    }
+
+    @Test
+    void underEveryFsyncPolicyWhatWasWrittenIsReadBackAfterReopening() {
+        for (BrokerStore.Fsync fsync : BrokerStore.Fsync.values()) {
+            Path at = dir.resolve("state-" + fsync);
+            byte[] key = BrokerStore.key("w", "t/" + fsync);
+            try (BrokerStore store = BrokerStore.open(at, fsync, Duration.ofMillis(100))) {
+                store.put(Family.RETAINED, key, StoreRecords.message(message("t/" + fsync, "x")));
+            }
+            try (BrokerStore store = BrokerStore.open(at, fsync, Duration.ofMillis(100))) {
+                byte[] back = store.get(Family.RETAINED, key);
+                assertNotNull(back, fsync + ": the record is there");
+                assertEquals("t/" + fsync, StoreRecords.readMessage(back).topic());
+            }
+        }
+    }
+
+    @Test
+    void messagesReadBackTogetherShareOnePublisherString() {
+        Map<String, String> publishers = new HashMap<>();
+        Message a = StoreRecords.readMessage(StoreRecords.message(message("a", "1")), publishers);
+        Message b = StoreRecords.readMessage(StoreRecords.message(message("b", "2")), publishers);
+        assertEquals("pub", a.publisherId());
+        assertSame(a.publisherId(), b.publisherId());
+        Message alone = StoreRecords.readMessage(StoreRecords.message(message("c", "3")));
+        assertEquals("pub", alone.publisherId());
     }
 
     @Test
