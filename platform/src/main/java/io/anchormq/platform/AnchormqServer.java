@@ -149,6 +149,9 @@ public final class AnchormqServer implements AutoCloseable {
                 }
                 started.add(logs);
             }
+            CompletableFuture<Void> logsOpening = openInBackground(logs,
+                    tables.workspaces().list().stream().map(Workspace::id).toList());
+            started.add(() -> logsOpening.join()); // before the logs close: the thread may still be opening one
             WorkspaceAcls acls = new WorkspaceAcls(tables.acls(), tables.devices());
             BrokerStore state = null;
             if (sessions == null) {
@@ -296,6 +299,32 @@ public final class AnchormqServer implements AutoCloseable {
             broker.disconnect(id -> credentialId.equals(id.credential()), MqttReasonCodes.Disconnect.NOT_AUTHORIZED,
                     "credential revoked");
         }
+    }
+
+    /**
+     * Opens the workspaces' integrity logs (recovering them after a crash) on a thread of its own while the broker
+     * reads its state back, so that on more than one core the two overlap. A workspace's broker that needs its log
+     * before this thread has it waits for it ({@link IntegrityLogs#open} computes each log once). Only a head start:
+     * a log this thread cannot open is opened again where it is needed, and that reports the error.
+     */
+    private static CompletableFuture<Void> openInBackground(IntegrityLogs logs, List<String> workspaces) {
+        CompletableFuture<Void> opened = new CompletableFuture<>();
+        if (logs == null || workspaces.isEmpty()) {
+            opened.complete(null);
+            return opened;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                workspaces.forEach(logs::open);
+            } catch (RuntimeException e) {
+                log.debug("opening an integrity log ahead of the broker failed: {}", e.toString());
+            } finally {
+                opened.complete(null);
+            }
+        }, "anchormq-log-open");
+        t.setDaemon(true);
+        t.start();
+        return opened;
     }
 
     /**
