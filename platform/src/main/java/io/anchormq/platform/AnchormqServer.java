@@ -149,8 +149,8 @@ public final class AnchormqServer implements AutoCloseable {
                 }
                 started.add(logs);
             }
-            CompletableFuture<Void> logsOpening = openInBackground(logs,
-                    tables.workspaces().list().stream().map(Workspace::id).toList());
+            List<String> workspaces = tables.workspaces().list().stream().map(Workspace::id).toList();
+            CompletableFuture<Void> logsOpening = openInBackground(logs, workspaces);
             started.add(() -> logsOpening.join()); // before the logs close: the thread may still be opening one
             WorkspaceAcls acls = new WorkspaceAcls(tables.acls(), tables.devices());
             BrokerStore state = null;
@@ -168,8 +168,8 @@ public final class AnchormqServer implements AutoCloseable {
             LiveEffects effects = new LiveEffects(broker, tables, resources, logs, acls, authenticator,
                     config.getLong("anchormq.workspaces.anonymous-rate-quota.messages-per-second"),
                     config.getBytes("anchormq.workspaces.anonymous-rate-quota.bytes-per-second"), state);
-            for (Workspace w : tables.workspaces().list()) {
-                effects.open(w.id());
+            for (String w : workspaces) {
+                effects.open(w);
             }
             for (var revoked : tables.certificates().listRevoked()) {
                 pki.revoke(new java.math.BigInteger(revoked.serial(), 16), revoked.revokedAt());

@@ -243,18 +243,12 @@ final class OutboundFlow {
      * @param onlyToOthersOnline on disconnect, keep a message when no other member is there to take it
      */
     void redispatchShared(boolean onlyToOthersOnline) {
-        for (Iterator<Delivery> it = state.queue.iterator(); it.hasNext(); ) {
-            Delivery d = it.next();
-            if (d.isShared() && router.redispatchShared(d, state.clientId, onlyToOthersOnline)) {
-                it.remove();
-                state.journal.handedOver(d);
-            }
-        }
+        Predicate<Delivery> taken = d -> d.isShared() && router.redispatchShared(d, state.clientId, onlyToOthersOnline);
+        handOverQueued(taken);
         for (Iterator<SessionState.Outgoing> it = state.inflight.values().iterator(); it.hasNext(); ) {
             SessionState.Outgoing o = it.next();
             // a QoS 2 message whose PUBREC came back has reached the client: it must not be sent twice
-            if (o.delivery.isShared() && !o.released
-                    && router.redispatchShared(o.delivery, state.clientId, onlyToOthersOnline)) {
+            if (!o.released && taken.test(o.delivery)) {
                 it.remove();
                 state.journal.handedOver(o.delivery);
             }
@@ -262,22 +256,27 @@ final class OutboundFlow {
         // those on disk too: at the session's end always (they would go with it), on a disconnect only while it
         // has a shared subscription, so that a device with a long backlog of its own does not read it all back
         if (!onlyToOthersOnline || hasSharedSubscription()) {
-            handOverSpilled(d -> d.isShared() && router.redispatchShared(d, state.clientId, onlyToOthersOnline));
+            handOverSpilled(taken);
         }
     }
 
     /** The session left a shared group: its queued messages of the group go to the members that stay. */
     void redispatchQueuedOf(String shareGroup, String filter) {
+        Predicate<Delivery> taken = d -> shareGroup.equals(d.shareGroup()) && filter.equals(d.shareFilter())
+                && router.redispatchShared(d, state.clientId, false);
+        handOverQueued(taken);
+        handOverSpilled(taken);
+    }
+
+    /** Hands the queued deliveries that {@code handOver} took to another member over. */
+    private void handOverQueued(Predicate<Delivery> handOver) {
         state.queue.removeIf(d -> {
-            if (shareGroup.equals(d.shareGroup()) && filter.equals(d.shareFilter())
-                    && router.redispatchShared(d, state.clientId, false)) {
+            if (handOver.test(d)) {
                 state.journal.handedOver(d);
                 return true;
             }
             return false;
         });
-        handOverSpilled(d -> shareGroup.equals(d.shareGroup()) && filter.equals(d.shareFilter())
-                && router.redispatchShared(d, state.clientId, false));
     }
 
     private boolean hasSharedSubscription() {

@@ -10,7 +10,6 @@ import io.anchormq.broker.retained.RetainedStore;
 import io.anchormq.broker.routing.Publisher;
 import io.anchormq.broker.routing.SubscriptionFence;
 import io.anchormq.broker.routing.TopicRouter;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -26,7 +25,6 @@ public final class Sessions {
     private final BrokerMetrics metrics;
     private final AtomicInteger sessionCount = new AtomicInteger();
     private final RestartBarrier restart;
-    private final CompletableFuture<Void> restored = new CompletableFuture<>();
 
     /** @param dispatcher where the session actors run (the MQTT event loops, in the broker) */
     public Sessions(ActorSystem<?> system, BrokerSettings settings, TopicRouter router, RetainedStore retained,
@@ -50,11 +48,7 @@ public final class Sessions {
                 access, metrics, store, integrity, fence, quotas, restart, liveActors);
         this.metrics = metrics;
         this.directories = new SessionDirectories(name, system, runtime, sessionCount, DIRECTORY_SHARDS, dispatcher);
-        restart.whenDone(() -> {
-            // first, so that a listener waiting for this opens without waiting for 100,000 sessions to resume
-            restored.complete(null);
-            directories.tellAll(new SessionActor.RestoreComplete());
-        });
+        restart.done().thenRun(() -> directories.tellAll(new SessionActor.RestoreComplete()));
     }
 
     /**
@@ -62,7 +56,7 @@ public final class Sessions {
      * on a publish reaches every restored subscriber. At once when the store had none.
      */
     public CompletionStage<Void> restored() {
-        return restored;
+        return restart.done();
     }
 
     /** Sessions read back from the store whose subscriptions are not in the router yet. */
